@@ -1,0 +1,169 @@
+#include "receiver/receiver.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <atomic>
+#include <chrono>
+#include <sstream>
+#include <string>
+#include <thread>
+
+namespace herald {
+namespace {
+
+using std::chrono::milliseconds;
+using std::chrono::seconds;
+
+ReceiverOptions LoopbackOptions() {
+  ReceiverOptions options;
+  options.port = 0;
+  return options;
+}
+
+httplib::Client ClientFor(const Receiver& receiver) {
+  httplib::Client client("127.0.0.1", receiver.port());
+  client.set_connection_timeout(seconds(5));
+  client.set_read_timeout(seconds(5));
+  return client;
+}
+
+TEST(ReceiverTest, AnswersWithConfiguredResponse) {
+  ReceiverOptions options = LoopbackOptions();
+  options.status = 202;
+  options.body = R"({"accepted":true})";
+  std::ostringstream out;
+  Receiver receiver(options, out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+
+  httplib::Client client = ClientFor(receiver);
+  auto result = client.Post("/sync-webhook", "{}", "application/json");
+
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 202);
+  EXPECT_EQ(result->body, R"({"accepted":true})");
+  EXPECT_EQ(result->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(receiver.request_count(), 1u);
+}
+
+TEST(ReceiverTest, PrintsRequestReadably) {
+  std::ostringstream out;
+  Receiver receiver(LoopbackOptions(), out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+
+  httplib::Client client = ClientFor(receiver);
+  ASSERT_TRUE(client.Post("/sync-webhook?run=1", httplib::Headers{{"X-Herald-Event", "train"}},
+                          R"({"model":"m1"})", "application/json"));
+  receiver.Stop();
+
+  const std::string printed = out.str();
+  EXPECT_EQ(printed.rfind("POST /sync-webhook?run=1\n", 0), 0u) << printed;
+  EXPECT_NE(printed.find("\nX-Herald-Event: train\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("\nContent-Type: application/json\n"), std::string::npos) << printed;
+  EXPECT_NE(printed.find("\n\n{\"model\":\"m1\"}\n\n"), std::string::npos) << printed;
+  EXPECT_EQ(printed.find("REMOTE_ADDR"), std::string::npos) << printed;
+}
+
+TEST(ReceiverTest, PrintsJsonLines) {
+  ReceiverOptions options = LoopbackOptions();
+  options.json_log = true;
+  std::ostringstream out;
+  Receiver receiver(options, out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+
+  httplib::Client client = ClientFor(receiver);
+  ASSERT_TRUE(client.Put("/hook", "line1\nline2", "text/plain"));
+  receiver.Stop();
+
+  const std::string printed = out.str();
+  EXPECT_EQ(printed.rfind(R"({"method":"PUT","target":"/hook","headers":{)", 0), 0u) << printed;
+  EXPECT_NE(printed.find(R"("body":"line1\nline2"})"), std::string::npos) << printed;
+  EXPECT_EQ(printed.back(), '\n');
+  EXPECT_EQ(printed.find('\n'), printed.size() - 1) << "expected exactly one line";
+}
+
+TEST(ReceiverTest, FormatsInvalidUtf8AsJson) {
+  httplib::Request request;
+  request.method = "POST";
+  request.target = "/hook";
+  request.body = std::string("\xff\xfe", 2);
+
+  const std::string line = FormatReceivedRequest(request, /*json=*/true);
+
+  // U+FFFD REPLACEMENT CHARACTER, in UTF-8, for each invalid byte.
+  EXPECT_NE(line.find("\"body\":\"\xEF\xBF\xBD\xEF\xBF\xBD\""), std::string::npos) << line;
+}
+
+TEST(ReceiverTest, StopsAfterMaxRequests) {
+  ReceiverOptions options = LoopbackOptions();
+  options.max_requests = 2;
+  std::ostringstream out;
+  Receiver receiver(options, out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+
+  httplib::Client client = ClientFor(receiver);
+  ASSERT_TRUE(client.Post("/one", "", "text/plain"));
+  EXPECT_FALSE(receiver.WaitFor(milliseconds(0)));
+  ASSERT_TRUE(client.Post("/two", "", "text/plain"));
+
+  EXPECT_TRUE(receiver.WaitFor(seconds(5)));
+  EXPECT_EQ(receiver.request_count(), 2u);
+}
+
+TEST(ReceiverTest, DelaysResponse) {
+  ReceiverOptions options = LoopbackOptions();
+  options.delay = milliseconds(100);
+  std::ostringstream out;
+  Receiver receiver(options, out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+
+  httplib::Client client = ClientFor(receiver);
+  const auto start = std::chrono::steady_clock::now();
+  auto result = client.Get("/hook");
+
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(100));
+}
+
+TEST(ReceiverTest, StartFailsOnPortInUse) {
+  std::ostringstream out;
+  Receiver first(LoopbackOptions(), out);
+  ASSERT_EQ(first.Start(), std::nullopt);
+
+  ReceiverOptions options = LoopbackOptions();
+  options.port = first.port();
+  Receiver second(options, out);
+  const std::optional<std::string> error = second.Start();
+
+  ASSERT_TRUE(error.has_value());
+  EXPECT_NE(error->find("failed to listen on 127.0.0.1:" + std::to_string(first.port())),
+            std::string::npos)
+      << *error;
+}
+
+TEST(RunReceiverTest, StopsWhenFlagIsSet) {
+  std::ostringstream out;
+  std::ostringstream err;
+  std::atomic<bool> stop{false};
+
+  std::thread runner([&] { EXPECT_EQ(RunReceiver(LoopbackOptions(), out, err, &stop), 0); });
+  stop = true;
+  runner.join();
+
+  EXPECT_NE(err.str().find("listening on http://127.0.0.1:"), std::string::npos) << err.str();
+  EXPECT_NE(err.str().find("stopped after 0 requests"), std::string::npos) << err.str();
+}
+
+TEST(RunReceiverTest, ReportsBindFailure) {
+  ReceiverOptions options = LoopbackOptions();
+  options.host = "203.0.113.1";  // TEST-NET-3: not an address of this machine.
+  std::ostringstream out;
+  std::ostringstream err;
+
+  EXPECT_EQ(RunReceiver(options, out, err, nullptr), 1);
+  EXPECT_NE(err.str().find("failed to listen on 203.0.113.1:0"), std::string::npos) << err.str();
+}
+
+}  // namespace
+}  // namespace herald
