@@ -1,0 +1,92 @@
+// Entry point of the herald command: parses arguments and runs one
+// subcommand. Exit codes: 0 success or proceed, 1 abort, 2 usage or
+// config error.
+
+#include <CLI/CLI.hpp>
+
+#include <iostream>
+
+#include "cli/commands.h"
+#include "cli/logging.h"
+#include "herald/version.h"
+
+int main(int argc, char** argv) {
+  using namespace herald::cli;
+
+  CLI::App app{"herald: webhook dispatch for ML platform lifecycle events"};
+  app.set_version_flag("--version", std::string("herald ") + herald::kVersion);
+  app.require_subcommand(1);
+  // Lets the global options also follow the subcommand's own.
+  app.fallthrough();
+
+  std::string log_level = "warn";
+  std::string log_format = "text";
+  app.add_option("--log-level", log_level, "Log level: trace, debug, info, warn, error, off")
+      ->capture_default_str();
+  app.add_option("--log-format", log_format, "Log format on stderr: text or json")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+
+  ValidateOptions validate;
+  CLI::App* validate_command = app.add_subcommand(
+      "validate", "Check a webhook config; print a summary, or every error and exit 2");
+  validate_command->add_option("config", validate.config_path, "Path to the YAML config")
+      ->required();
+
+  SendOptions send;
+  CLI::App* send_command = app.add_subcommand(
+      "send",
+      "Dispatch one event; exit 0 to proceed, 1 to abort, 2 on usage or config errors");
+  send_command->add_option("-c,--config", send.config_path, "Path to the YAML config")
+      ->required();
+  send_command->add_option("-e,--event", send.event, "Event type, e.g. on-model-version-deployed")
+      ->required();
+  send_command->add_option("-p,--payload", send.payload_path,
+                           "File with the JSON event payload, or - for standard input")
+      ->required();
+  send_command->add_flag("--json", send.json_report,
+                         "Print a JSON report of every webhook instead of the final response");
+
+  EventsOptions events;
+  CLI::App* events_command =
+      app.add_subcommand("events", "List the event catalogue with each event's policy");
+  events_command->add_option("-c,--config", events.config_path,
+                             "Also list the custom events declared in this config");
+  events_command->add_flag("--json", events.json, "Print the catalogue as JSON");
+
+  ReceiveOptions receive;
+  CLI::App* receive_command = app.add_subcommand(
+      "receive", "Run a local webhook receiver that prints each request it gets");
+  receive_command->add_option("-l,--listen", receive.listen, "Address to listen on, HOST:PORT")
+      ->capture_default_str();
+  receive_command->add_option("-s,--status", receive.status, "HTTP status of every response")
+      ->check(CLI::Range(100, 599))
+      ->capture_default_str();
+  receive_command->add_option("-b,--body", receive.body, "Body of every response");
+  receive_command->add_option("--body-file", receive.body_file,
+                              "File whose contents are the body of every response");
+  receive_command->add_option("--delay-ms", receive.delay_ms,
+                              "Milliseconds to wait before each response")
+      ->check(CLI::NonNegativeNumber);
+  receive_command->add_flag("--json", receive.json, "Print each request as one JSON line");
+  receive_command->add_option("--max-requests", receive.max_requests,
+                              "Exit after answering this many requests");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  }
+
+  if (auto configured = ConfigureLogging(log_level, log_format); !configured.ok()) {
+    std::cerr << "herald: " << configured.error().message << '\n';
+    return kExitUsage;
+  }
+
+  if (*validate_command) return RunValidate(validate, std::cout, std::cerr);
+  if (*send_command) return RunSend(send, std::cin, std::cout, std::cerr);
+  if (*events_command) return RunEvents(events, std::cout, std::cerr);
+  if (*receive_command) return RunReceive(receive, std::cout, std::cerr);
+  return kExitUsage;
+}
