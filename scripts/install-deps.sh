@@ -15,6 +15,14 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   curl wrk procps python3
 )
+# The signature interoperability test runs the reference npm package on
+# Node. A node already on PATH (for example Node 20 from NodeSource) is
+# used as it is.
+if ! command -v node >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+elif ! command -v npm >/dev/null 2>&1; then
+  packages+=(npm)
+fi
 
 missing=()
 for package in "${packages[@]}"; do

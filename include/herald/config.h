@@ -24,6 +24,7 @@
 #include <utility>
 #include <vector>
 
+#include "herald/egress_policy.h"
 #include "herald/events.h"
 
 namespace herald {
@@ -32,6 +33,20 @@ namespace herald {
 struct Header {
   std::string name;
   std::string value;
+};
+
+// TLS settings of the connections to one webhook. Certificate and host-name
+// verification are on unless insecure_skip_verify is set. Paths are
+// checked to be readable when the config loads, and relative paths resolve
+// against the working directory.
+struct TlsSettings {
+  // PEM file of the CA certificates to trust; empty trusts the system store.
+  std::string ca_file;
+  // PEM client certificate for mutual TLS, and its private key. An empty
+  // key_file makes libcurl read the key from cert_file.
+  std::string cert_file;
+  std::string key_file;
+  bool insecure_skip_verify = false;
 };
 
 // Settings of one webhook, after defaults are applied and environment
@@ -59,7 +74,19 @@ struct WebhookConfig {
   // from ${ENV_VAR} when the YAML names a variable. Never logged.
   std::optional<std::string> auth_token;
 
+  // Standard Webhooks signing keys, decoded from the YAML keys `secret` or
+  // `secrets` (whsec_...) and `signingKey` (whsk_...). Each secret adds one
+  // "v1" HMAC-SHA256 signature and the key adds one "v1a" Ed25519
+  // signature to the webhook-signature header. Secrets hold 24 to 64 bytes
+  // and the key its 32-byte seed. Never logged.
+  std::vector<std::string> signing_secrets;
+  std::optional<std::string> signing_key;
+
   std::vector<Header> headers;
+
+  // The global `tls:` settings with this webhook's `tls:` keys applied over
+  // them, key by key.
+  TlsSettings tls;
 
   // Zero-based position of this webhook in its event's list, for messages.
   std::size_t position = 0;
@@ -104,6 +131,12 @@ struct Config {
   // Response bodies larger than this fail the call without being read
   // further.
   std::size_t max_response_bytes = 1024 * 1024;
+
+  // Which peers webhook calls may connect to; see herald/egress_policy.h.
+  EgressPolicy egress;
+
+  // The global `tls:` settings, the base of every WebhookConfig::tls.
+  TlsSettings tls;
 
   // Events known to this config: the built-in catalogue plus custom events
   // declared in the YAML.

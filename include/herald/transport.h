@@ -31,6 +31,21 @@ struct HttpRequest {
   // A response body longer than this ends the attempt with
   // TransportError::kBodyTooLarge, without reading further.
   std::size_t max_response_bytes = 1024 * 1024;
+
+  // Checked on every address right before a connection to it opens, and
+  // again before a reused connection sends this request. Null applies a
+  // default EgressPolicy, whose built-in blocks still refuse link-local and
+  // metadata addresses. The caller keeps it alive for the call.
+  const EgressPolicy* egress = nullptr;
+
+  // Null means TlsSettings{}: verify against the system CA store. The
+  // caller keeps it alive for the call.
+  const TlsSettings* tls = nullptr;
+
+  // Entries of the form "HOST:PORT:ADDRESS" that pin what HOST resolves to,
+  // as CURLOPT_RESOLVE takes them. For tests: the pins stay in the
+  // transport's shared DNS cache after the call.
+  std::vector<std::string> resolve_overrides;
 };
 
 // Why an attempt produced no complete HTTP response.
@@ -44,6 +59,7 @@ enum class TransportError {
   kSendFailed,        // The connection broke while sending.
   kReceiveFailed,     // The connection broke or the response was malformed.
   kInvalidRequest,    // The request itself could not be sent (bad URL, ...).
+  kEgressDenied,      // The egress policy refused every address of the host.
 };
 
 // Returns a stable lower-case name such as "timeout", for logs and reports.

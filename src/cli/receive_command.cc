@@ -7,6 +7,9 @@
 #include <sstream>
 
 #include "cli/commands.h"
+#include "cli/listen_address.h"
+#include "config/secrets.h"
+#include "engine/signing.h"
 #include "receiver/receiver.h"
 
 namespace herald::cli {
@@ -16,24 +19,47 @@ std::atomic<bool> stop_requested{false};
 
 extern "C" void RequestStop(int /*signal*/) { stop_requested.store(true); }
 
-// Splits "HOST:PORT" or "[V6]:PORT". Returns false when it is malformed.
-bool ParseListenAddress(const std::string& listen, std::string& host, int& port) {
-  const std::size_t colon = listen.rfind(':');
-  if (colon == std::string::npos || colon + 1 == listen.size()) return false;
-  host = listen.substr(0, colon);
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-    host = host.substr(1, host.size() - 2);
-  }
-  try {
-    std::size_t used = 0;
-    port = std::stoi(listen.substr(colon + 1), &used);
-    return used == listen.size() - colon - 1 && port >= 0 && port <= 65535 && !host.empty();
-  } catch (const std::exception&) {
+// Resolves and decodes one --verify-* value with `parse`. Messages name the
+// option and the file or variable, never the key.
+bool ReadKey(const std::string& option, const std::string& raw,
+             Result<std::string> (*parse)(std::string_view), std::vector<std::string>& keys,
+             std::ostream& err) {
+  Result<config_internal::ResolvedSecret> resolved =
+      config_internal::ResolveSecretReference(raw, ProcessEnv);
+  if (!resolved.ok()) {
+    fmt::print(err, "herald: invalid {}: {}\n", option, resolved.error().message);
     return false;
   }
+  Result<std::string> key = parse(resolved->value);
+  if (!key.ok()) {
+    fmt::print(err, "herald: invalid {}: {} (read from {})\n", option, key.error().message,
+               resolved->source);
+    return false;
+  }
+  keys.push_back(std::move(key.value()));
+  return true;
+}
+
+bool ReadVerificationKeys(const ReceiveOptions& options, VerificationKeys& keys,
+                          std::ostream& err) {
+  for (const std::string& raw : options.verify_secrets) {
+    if (!ReadKey("--verify-secret", raw, ParseSymmetricSecret, keys.secrets, err)) return false;
+  }
+  for (const std::string& raw : options.verify_public_keys) {
+    if (!ReadKey("--verify-public-key", raw, ParsePublicKey, keys.public_keys, err)) return false;
+  }
+  return true;
 }
 
 }  // namespace
+
+// Kept beside receive, whose --verify-public-key takes the key it prints.
+int RunSigningKeyPublic(const SigningKeyOptions& options, std::ostream& out, std::ostream& err) {
+  std::vector<std::string> seeds;
+  if (!ReadKey("--public", options.key, ParseSigningKey, seeds, err)) return kExitUsage;
+  fmt::print(out, "{}\n", FormatPublicKey(DerivePublicKey(seeds.front())));
+  return kExitOk;
+}
 
 int RunReceive(const ReceiveOptions& options, std::ostream& out, std::ostream& err) {
   ReceiverOptions receiver;
@@ -57,6 +83,7 @@ int RunReceive(const ReceiveOptions& options, std::ostream& out, std::ostream& e
   receiver.delay = std::chrono::milliseconds(options.delay_ms);
   receiver.json_log = options.json;
   if (options.max_requests > 0) receiver.max_requests = options.max_requests;
+  if (!ReadVerificationKeys(options, receiver.verification_keys, err)) return kExitUsage;
 
   std::signal(SIGINT, RequestStop);
   std::signal(SIGTERM, RequestStop);

@@ -24,6 +24,19 @@
 //     jitter: 0.2            # each delay is scaled by a random factor in
 //                            # [1 - jitter, 1 + jitter]; from 0 to 1
 //   maxResponseBytes: 1048576  # larger response bodies fail the call
+//   egress:                # which peers webhook calls may connect to; the
+//                          # rules are in include/herald/egress_policy.h
+//     allow: [10.20.0.0/16, hooks.example.com, "*.svc.cluster.local"]
+//     deny: [10.20.99.0/24] # wins over allow
+//     allowLinkLocal: false  # true lifts the 169.254.0.0/16 and fe80::/10
+//                          # blocks, but not the metadata addresses
+//   tls:                   # defaults for every webhook; a webhook's own
+//                          # `tls:` mapping overrides them key by key
+//     caFile: /etc/herald/ca.pem      # CAs to trust instead of the system's
+//     certFile: /etc/herald/client.pem  # client certificate for mutual TLS
+//     keyFile: /etc/herald/client.key  # its key; default: read from certFile
+//     insecureSkipVerify: false  # true disables certificate and host-name
+//                          # checks, with a warning at every load
 //   events:
 //     on-model-version-predeployment:
 //       deadline: 20s        # bound on the whole sync chain of the event
@@ -36,6 +49,22 @@
 // A duration is a number of seconds (0.5) or a number with unit ms, s or m.
 // A catalogue event under `events:` may only set `deadline`, and `policy`
 // only to the policy it already has.
+//
+// A webhook may also set Standard Webhooks signing keys. Then every request
+// carries webhook-id (the delivery id), webhook-timestamp and
+// webhook-signature headers:
+//
+//   secret: ${HOOK_SECRET}     # whsec_ + base64 of 24 to 64 bytes; adds a
+//                              # "v1" HMAC-SHA256 signature
+//   secrets:                   # instead of `secret`, while rotating: one
+//     - ${HOOK_SECRET_NEW}     # "v1" signature per entry
+//     - file:/run/secrets/old
+//   signingKey: file:/run/secrets/hook.key  # whsk_ + base64 of an Ed25519
+//                              # seed; adds a "v1a" signature
+//
+// Each value is `${VAR}` (the whole value), `file:PATH` or, with a
+// warning, the key itself. A file's trailing newlines are removed, and a
+// relative PATH resolves against the working directory.
 
 #include "herald/config.h"
 
@@ -51,6 +80,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "config_validator.h"
+#include "connection_settings.h"
 #include "diagnostics.h"
 #include "duration.h"
 #include "event_declarations.h"
@@ -68,8 +98,8 @@ using config_internal::Fields;
 using config_internal::Location;
 
 constexpr std::array<std::string_view, 2> kSectionKeys = {"webhooks", "webhooksConfig"};
-constexpr std::array<std::string_view, 5> kSettingKeys = {"enabled", "config", "retry",
-                                                          "maxResponseBytes", "events"};
+constexpr std::array<std::string_view, 7> kSettingKeys = {
+    "enabled", "config", "retry", "maxResponseBytes", "events", "egress", "tls"};
 constexpr std::array<std::string_view, 4> kRetryKeys = {"initialBackoff", "maxBackoff",
                                                         "maxRetryAfter", "jitter"};
 
@@ -191,6 +221,10 @@ void LoadEvents(const YAML::Node& node, const EnvLookup& env, const DeadlineMap&
       config_internal::ParsedWebhook parsed =
           config_internal::ParseWebhook(list[i], i, name, env, sink);
       roles_known = roles_known && parsed.roles_known;
+      parsed.webhook.tls = config.tls;
+      config_internal::ApplyTlsOverride(parsed.tls, parsed.webhook.tls);
+      config_internal::CheckWebhookTls(
+          parsed.webhook, FieldReader(sink, Location{name, i, parsed.webhook.name}));
       event.webhooks.push_back(std::move(parsed.webhook));
     }
 
@@ -211,6 +245,13 @@ void LoadSettings(const YAML::Node& section, const EnvLookup& env, Config& confi
   if (auto node = fields.Get("enabled")) config.enabled = reader.ReadBool(*node, "enabled").value_or(false);
   if (auto node = fields.Get("retry")) LoadRetry(*node, reader, config.retry);
   if (auto node = fields.Get("maxResponseBytes")) LoadMaxResponseBytes(*node, reader, config);
+  if (auto node = fields.Get("egress")) {
+    config_internal::LoadEgressPolicy(*node, reader, config.egress);
+  }
+  // Read before `config:`, because each webhook's settings start from these.
+  if (auto node = fields.Get("tls")) {
+    config_internal::ApplyTlsOverride(config_internal::ReadTlsOverride(*node, reader), config.tls);
+  }
 
   DeadlineMap deadlines;
   if (auto node = fields.Get("events")) {

@@ -16,13 +16,16 @@ bool IsTokenCharacter(char c) {
          kSymbols.find(c) != std::string_view::npos;
 }
 
-constexpr std::array<std::pair<std::string_view, std::string_view>, 6> kReservedHeaders = {{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 9> kReservedHeaders = {{
     {"Content-Type", "herald sends every payload as application/json"},
     {"Content-Length", "herald computes it from the payload"},
     {"Transfer-Encoding", "herald controls how the body is framed"},
     {"Host", "herald derives it from the url"},
     {"User-Agent", "herald identifies itself with its own User-Agent"},
     {"Authorization", "herald builds it from authToken; set authEnabled and authToken instead"},
+    {"webhook-id", "herald sends the delivery id in it when the webhook has signing keys"},
+    {"webhook-timestamp", "herald sends the attempt time in it when the webhook has signing keys"},
+    {"webhook-signature", "herald signs requests itself; set secret, secrets or signingKey"},
 }};
 
 constexpr std::string_view kReservedPrefix = "X-Herald-";

@@ -25,7 +25,8 @@ TEST(ContainsLineBreakOrNulTest, Values) {
 TEST(FindReservedHeaderReasonTest, ReservedNames) {
   for (const std::string name :
        {"Content-Type", "content-length", "HOST", "User-Agent", "Authorization",
-        "Transfer-Encoding", "X-Herald-Attempt", "x-herald-delivery-id"}) {
+        "Transfer-Encoding", "X-Herald-Attempt", "x-herald-delivery-id", "webhook-id",
+        "Webhook-Timestamp", "WEBHOOK-SIGNATURE"}) {
     SCOPED_TRACE(name);
     const std::optional<std::string> reason = FindReservedHeaderReason(name);
     ASSERT_TRUE(reason.has_value());
@@ -36,7 +37,8 @@ TEST(FindReservedHeaderReasonTest, ReservedNames) {
 }
 
 TEST(FindReservedHeaderReasonTest, AllowedNames) {
-  for (const std::string name : {"X-Request-Id", "X-Herald", "Accept", "X-Api-Key"}) {
+  for (const std::string name :
+       {"X-Request-Id", "X-Herald", "Accept", "X-Api-Key", "webhook-signatures", "Webhook"}) {
     SCOPED_TRACE(name);
     EXPECT_EQ(FindReservedHeaderReason(name), std::nullopt);
   }

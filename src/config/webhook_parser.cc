@@ -12,7 +12,9 @@
 #include <fmt/format.h>
 
 #include "ascii.h"
+#include "connection_settings.h"
 #include "headers.h"
+#include "secrets.h"
 #include "url.h"
 #include "yaml_fields.h"
 
@@ -21,9 +23,10 @@ namespace {
 
 // Keys of a webhook entry, in the MLP library's spelling. Merlin's
 // capitalised spelling (URL, FinalResponse, ...) matches case-insensitively.
-constexpr std::array<std::string_view, 11> kWebhookKeys = {
+constexpr std::array<std::string_view, 15> kWebhookKeys = {
     "name",       "url",     "method",      "async",     "finalResponse", "useDataFrom",
-    "numRetries", "timeout", "authEnabled", "authToken", "headers"};
+    "numRetries", "timeout", "authEnabled", "authToken", "headers",       "secret",
+    "secrets",    "signingKey", "tls"};
 
 constexpr std::array<std::string_view, 5> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
@@ -264,7 +267,9 @@ ParsedWebhook ParseWebhook(const YAML::Node& node, std::size_t position, std::st
   ParseTarget(fields, reader, webhook);
   parsed.roles_known = ParseDelivery(fields, reader, webhook);
   ParseAuth(fields, reader, env, webhook);
+  ParseSigningKeys(fields, reader, env, webhook);
   if (auto headers = fields.Get("headers")) ParseHeaders(*headers, reader, webhook);
+  if (auto tls = fields.Get("tls")) parsed.tls = ReadTlsOverride(*tls, reader);
   return parsed;
 }
 

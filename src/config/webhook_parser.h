@@ -8,6 +8,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "connection_settings.h"
 #include "diagnostics.h"
 #include "herald/config.h"
 
@@ -19,6 +20,9 @@ struct ParsedWebhook {
   // False when the entry is not a mapping or `async` or `finalResponse` is
   // invalid, so that checks which depend on them would only repeat the error.
   bool roles_known = true;
+  // The keys of the webhook's own `tls:` mapping, which the loader applies
+  // over the global `tls:` settings.
+  TlsOverride tls;
 };
 
 // Reads the webhook at `position` of the list of `event` (the event name as

@@ -167,7 +167,7 @@ TEST(WebhookParserTest, KeyErrors) {
        "unknown key `Asynch`. Did you mean `async`?"},
       {"far key", prefix + "colour: red}]", 0, "a", "colour",
        "unknown key `colour`. Valid keys: name, url, method, async, finalResponse, useDataFrom, "
-       "numRetries, timeout, authEnabled, authToken, headers."},
+       "numRetries, timeout, authEnabled, authToken, headers, secret, secrets, signingKey, tls."},
       {"repeated key", prefix + R"(URL: "http://127.0.0.1:9000/b"}])", 0, "a", "URL",
        "key `url` is given twice"},
   };

@@ -19,6 +19,7 @@ bool IsRetryableTransportError(TransportError error) {
     case TransportError::kBodyTooLarge:
     case TransportError::kTlsFailed:
     case TransportError::kInvalidRequest:
+    case TransportError::kEgressDenied:
       return false;
   }
   return false;

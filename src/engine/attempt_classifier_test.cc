@@ -54,7 +54,8 @@ INSTANTIATE_TEST_SUITE_P(
                       ErrorCase{TransportError::kReceiveFailed, Verdict::kRetryable},
                       ErrorCase{TransportError::kBodyTooLarge, Verdict::kPermanent},
                       ErrorCase{TransportError::kTlsFailed, Verdict::kPermanent},
-                      ErrorCase{TransportError::kInvalidRequest, Verdict::kPermanent}));
+                      ErrorCase{TransportError::kInvalidRequest, Verdict::kPermanent},
+                      ErrorCase{TransportError::kEgressDenied, Verdict::kPermanent}));
 
 TEST(ClassifyAttempt, RedirectNamesLocation) {
   HttpResponse response;

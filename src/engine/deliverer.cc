@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "engine/retry_policy.h"
+#include "engine/signing.h"
 #include "herald/version.h"
 
 namespace herald {
@@ -23,8 +24,10 @@ HttpRequest Deliverer::BuildRequest(const DeliveryJob& job, int number,
   request.body = job.body;
   request.timeout = timeout;
   request.max_response_bytes = config_.max_response_bytes;
+  request.egress = &config_.egress;
+  request.tls = &webhook.tls;
 
-  request.headers.reserve(6 + webhook.headers.size());
+  request.headers.reserve(9 + webhook.headers.size());
   request.headers.push_back({"Content-Type", "application/json"});
   request.headers.push_back({"User-Agent", std::string("herald/") + kVersion});
   request.headers.push_back({"X-Herald-Event", std::string(job.event)});
@@ -34,6 +37,19 @@ HttpRequest Deliverer::BuildRequest(const DeliveryJob& job, int number,
     request.headers.push_back({"Authorization", "Bearer " + *webhook.auth_token});
   }
   request.headers.insert(request.headers.end(), webhook.headers.begin(), webhook.headers.end());
+
+  // Standard Webhooks: the delivery id stays the same across retries, so a
+  // receiver can deduplicate, while the timestamp is this attempt's, so a
+  // replayed old attempt fails the receiver's tolerance check.
+  if (!webhook.signing_secrets.empty() || webhook.signing_key.has_value()) {
+    const std::int64_t timestamp = UnixSeconds(clock_.WallNow());
+    request.headers.push_back({std::string(kWebhookIdHeader), job.delivery_id});
+    request.headers.push_back({std::string(kWebhookTimestampHeader), std::to_string(timestamp)});
+    request.headers.push_back(
+        {std::string(kWebhookSignatureHeader),
+         BuildSignatureHeader(webhook.signing_secrets, webhook.signing_key, job.delivery_id,
+                              timestamp, job.body)});
+  }
   return request;
 }
 
@@ -50,6 +66,8 @@ AttemptOutput Deliverer::AttemptOnce(const DeliveryJob& job, int number, millise
   output.attempt.transport_error = output.response.error;
   output.classification = ClassifyAttempt(output.response, job.body_must_be_json);
   output.attempt.error = output.classification.reason;
+  output.attempt.response_excerpt =
+      output.response.body.substr(0, std::min(output.response.body.size(), kAttemptBodyExcerptBytes));
   return output;
 }
 

@@ -62,7 +62,9 @@ class Deliverer {
   AttemptOutput AttemptOnce(const DeliveryJob& job, int number, std::chrono::milliseconds timeout);
 
   // Builds the HTTP request for one attempt: method, URL, body, herald's
-  // headers, the webhook's headers and its bearer token.
+  // headers, the webhook's headers and its bearer token. A webhook with
+  // signing keys also gets the Standard Webhooks headers, timestamped with
+  // the clock's WallNow().
   HttpRequest BuildRequest(const DeliveryJob& job, int number,
                            std::chrono::milliseconds timeout) const;
 

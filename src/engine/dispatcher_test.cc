@@ -4,6 +4,7 @@
 
 #include <mutex>
 
+#include "engine/signing.h"
 #include "testing/fakes.h"
 
 namespace herald {
@@ -216,6 +217,82 @@ TEST_F(DispatcherTest, SendsHeraldHeadersAndBearerToken) {
   EXPECT_EQ(requests[0].header("Authorization"), "Bearer s3cr3t-token");
   EXPECT_EQ(requests[0].header("X-Team"), "ml-platform");
   EXPECT_EQ(requests[0].timeout, seconds(10));
+}
+
+// FakeClock's wall clock starts at 2026-01-01T00:00:00Z.
+constexpr std::int64_t kFakeWallStart = 1'767'225'600;
+
+TEST_F(DispatcherTest, SignsWithEverySecretAndSigningKey) {
+  WebhookConfig webhook = Sync("gate", true);
+  webhook.signing_secrets = {std::string(24, 'a'), std::string(32, 'b')};
+  webhook.signing_key = std::string(32, 's');
+  auto dispatcher = Make(MakeConfig(kPredeployment, {webhook}));
+
+  ASSERT_TRUE(dispatcher->Invoke(kPredeployment, kPayload).ok());
+
+  const auto requests = transport_->requests();
+  ASSERT_EQ(requests.size(), 1U);
+  const test::RecordedRequest& request = requests[0];
+  EXPECT_EQ(request.body, kPayload);
+  EXPECT_EQ(request.header("webhook-id"), request.header("X-Herald-Delivery"));
+  EXPECT_EQ(request.header("webhook-timestamp"), std::to_string(kFakeWallStart));
+  EXPECT_EQ(request.header("webhook-signature"),
+            BuildSignatureHeader(webhook.signing_secrets, webhook.signing_key,
+                                 request.header("webhook-id"), kFakeWallStart, kPayload));
+
+  // Each key on its own accepts the request, as a receiver holding only
+  // that key would.
+  const SignedHeaders headers{request.header("webhook-id"), request.header("webhook-timestamp"),
+                              request.header("webhook-signature")};
+  const std::vector<VerificationKeys> single_keys = {
+      {{webhook.signing_secrets[0]}, {}},
+      {{webhook.signing_secrets[1]}, {}},
+      {{}, {DerivePublicKey(*webhook.signing_key)}},
+  };
+  for (const VerificationKeys& keys : single_keys) {
+    const Verification verification =
+        VerifySignature(keys, headers, request.body, clock_.WallNow());
+    EXPECT_EQ(verification.status, SignatureStatus::kValid) << verification.reason;
+  }
+}
+
+TEST_F(DispatcherTest, RetryKeepsWebhookIdAndRenewsTimestamp) {
+  WebhookConfig webhook = Sync("gate", true);
+  webhook.signing_secrets = {std::string(24, 'a')};
+  std::shared_ptr<Config> config = MakeConfig(kPredeployment, {webhook});
+  config->retry.initial_backoff = seconds(2);
+  auto dispatcher = Make(config);
+  transport_->Script("http://127.0.0.1:8000/gate", {Respond(503), Respond(503), Respond(200)});
+
+  ASSERT_TRUE(dispatcher->Invoke(kPredeployment, kPayload).ok());
+
+  const auto requests = transport_->requests();
+  ASSERT_EQ(requests.size(), 3U);
+  // Attempts start at 0 s, 2.005 s and 6.010 s: backoff 2 s then 4 s, plus
+  // 5 ms of scripted latency each.
+  const std::vector<std::int64_t> expected_timestamps = {kFakeWallStart, kFakeWallStart + 2,
+                                                         kFakeWallStart + 6};
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_EQ(requests[i].header("webhook-id"), requests[0].header("X-Herald-Delivery"));
+    EXPECT_EQ(requests[i].header("webhook-timestamp"), std::to_string(expected_timestamps[i]));
+    EXPECT_EQ(requests[i].header("webhook-signature"),
+              SignSymmetric(webhook.signing_secrets[0], requests[0].header("webhook-id"),
+                            expected_timestamps[i], kPayload));
+  }
+  EXPECT_NE(requests[0].header("webhook-signature"), requests[1].header("webhook-signature"));
+}
+
+TEST_F(DispatcherTest, UnsignedWebhookSendsNoSignatureHeaders) {
+  auto dispatcher = Make(MakeConfig(kPredeployment, {Sync("gate", true)}));
+
+  ASSERT_TRUE(dispatcher->Invoke(kPredeployment, kPayload).ok());
+
+  const auto requests = transport_->requests();
+  ASSERT_EQ(requests.size(), 1U);
+  for (const Header& header : requests[0].headers) {
+    EXPECT_NE(header.name.rfind("webhook-", 0), 0U) << header.name;
+  }
 }
 
 TEST_F(DispatcherTest, NotificationFailureStillProceeds) {

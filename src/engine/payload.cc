@@ -11,7 +11,9 @@ Result<std::string> PreparePayload(const EventCatalog& catalog, const EventType&
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(payload);
-  } catch (const nlohmann::json::parse_error& error) {
+  } catch (const nlohmann::json::exception& error) {
+    // parse_error for bad syntax, and out_of_range (406) for a number
+    // beyond the range of double, such as 1e400.
     return Error{ErrorCode::kInvalidArgument,
                  fmt::format("payload is not valid JSON: {}", error.what())};
   }

@@ -63,5 +63,17 @@ TEST_F(PreparePayloadTest, RejectsInvalidInput) {
   }
 }
 
+// nlohmann::json reports such numbers with out_of_range, not parse_error;
+// found by fuzz/fuzz_payload.
+TEST_F(PreparePayloadTest, RejectsNumberBeyondDouble) {
+  for (const char* payload : {"7e7777777", "{\"a\": 1e400}", "{\"a\": [-1e309]}"}) {
+    Result<std::string> prepared = PreparePayload(catalog_, predeployment_, payload);
+    ASSERT_FALSE(prepared.ok()) << payload;
+    EXPECT_EQ(prepared.error().code, ErrorCode::kInvalidArgument);
+    EXPECT_NE(prepared.error().message.find("number overflow"), std::string::npos)
+        << prepared.error().message;
+  }
+}
+
 }  // namespace
 }  // namespace herald

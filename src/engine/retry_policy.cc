@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cmath>
 
 namespace herald {
@@ -50,6 +51,17 @@ std::optional<milliseconds> ParseRetryAfter(std::string_view value,
   const time_t when = curl_getdate(text.c_str(), nullptr);
   if (when == -1) {
     return std::nullopt;
+  }
+  // from_time_t() counts in nanoseconds, which overflow for dates past the
+  // year 2262 (or before 1677), so such dates are settled in seconds first.
+  constexpr std::int64_t kHundredYearsInSeconds = std::int64_t{100} * 366 * 24 * 3600;
+  const std::int64_t now_seconds =
+      std::chrono::duration_cast<std::chrono::seconds>(now.time_since_epoch()).count();
+  if (when <= now_seconds) {
+    return milliseconds(0);
+  }
+  if (when - now_seconds > kHundredYearsInSeconds) {
+    return milliseconds::max();
   }
   const auto target = std::chrono::system_clock::from_time_t(when);
   if (target <= now) {

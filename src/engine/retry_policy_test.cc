@@ -62,6 +62,14 @@ TEST(ParseRetryAfter, HttpDate) {
   EXPECT_EQ(ParseRetryAfter("Wed, 31 Dec 2025 23:00:00 GMT", kNow), milliseconds(0));
 }
 
+// Such dates overflowed std::chrono::system_clock's nanoseconds, which
+// UndefinedBehaviorSanitizer reported; found by fuzz/fuzz_retry_after.
+TEST(ParseRetryAfter, DateBeyondClockRange) {
+  const std::string fuzzed("Sun Nov  6\xff\xff\xff\xff\xff""99999999\xff", 24);
+  EXPECT_EQ(ParseRetryAfter(fuzzed, kNow), milliseconds::max());
+  EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 9999999 08:49:37 GMT", kNow), milliseconds::max());
+}
+
 TEST(ParseRetryAfter, RejectsGarbage) {
   EXPECT_EQ(ParseRetryAfter("", kNow), std::nullopt);
   EXPECT_EQ(ParseRetryAfter("soon", kNow), std::nullopt);

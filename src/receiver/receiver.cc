@@ -23,7 +23,19 @@ std::string FormatReadable(const httplib::Request& request) {
   return text;
 }
 
-std::string FormatJson(const httplib::Request& request) {
+std::string_view SignatureStatusName(SignatureStatus status) {
+  switch (status) {
+    case SignatureStatus::kValid:
+      return "valid";
+    case SignatureStatus::kInvalid:
+      return "invalid";
+    case SignatureStatus::kMissing:
+      break;
+  }
+  return "missing";
+}
+
+std::string FormatJson(const httplib::Request& request, const Verification* signature) {
   nlohmann::ordered_json headers = nlohmann::ordered_json::object();
   for (const auto& [name, value] : request.headers) {
     if (IsHeaderAddedByServer(name)) continue;
@@ -43,6 +55,12 @@ std::string FormatJson(const httplib::Request& request) {
       {"headers", std::move(headers)},
       {"body", request.body},
   };
+  if (signature != nullptr) {
+    nlohmann::ordered_json result = {{"status", SignatureStatusName(signature->status)}};
+    if (signature->status == SignatureStatus::kValid) result["key"] = signature->key_number;
+    if (signature->status == SignatureStatus::kInvalid) result["reason"] = signature->reason;
+    line["signature"] = std::move(result);
+  }
   // A body that is not valid UTF-8 is printed with U+FFFD in place of the
   // invalid bytes instead of failing.
   return line.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
@@ -50,8 +68,36 @@ std::string FormatJson(const httplib::Request& request) {
 
 }  // namespace
 
-std::string FormatReceivedRequest(const httplib::Request& request, bool json) {
-  return json ? FormatJson(request) : FormatReadable(request);
+std::string FormatReceivedRequest(const httplib::Request& request, bool json,
+                                  const Verification* signature) {
+  if (json) return FormatJson(request, signature);
+  std::string text = FormatReadable(request);
+  if (signature != nullptr) text += "signature: " + FormatVerification(*signature) + "\n\n";
+  return text;
+}
+
+std::string FormatVerification(const Verification& verification) {
+  switch (verification.status) {
+    case SignatureStatus::kValid:
+      return "valid (key " + std::to_string(verification.key_number) + ")";
+    case SignatureStatus::kInvalid:
+      return "INVALID (" + verification.reason + ")";
+    case SignatureStatus::kMissing:
+      break;
+  }
+  return "missing";
+}
+
+Verification VerifyRequest(const httplib::Request& request, const VerificationKeys& keys,
+                           std::chrono::system_clock::time_point now) {
+  const auto header = [&request](std::string_view name) -> std::optional<std::string> {
+    const std::string key(name);
+    if (!request.has_header(key)) return std::nullopt;
+    return request.get_header_value(key);
+  };
+  const SignedHeaders headers{header(kWebhookIdHeader), header(kWebhookTimestampHeader),
+                              header(kWebhookSignatureHeader)};
+  return VerifySignature(keys, headers, request.body, now);
 }
 
 Receiver::Receiver(ReceiverOptions options, std::ostream& out)
@@ -111,7 +157,13 @@ void Receiver::Handle(const httplib::Request& request, httplib::Response& respon
 }
 
 void Receiver::Print(const httplib::Request& request) {
-  const std::string text = FormatReceivedRequest(request, options_.json_log);
+  std::optional<Verification> signature;
+  if (!options_.verification_keys.empty()) {
+    signature = VerifyRequest(request, options_.verification_keys,
+                              std::chrono::system_clock::now());
+  }
+  const std::string text =
+      FormatReceivedRequest(request, options_.json_log, signature ? &*signature : nullptr);
   std::lock_guard<std::mutex> lock(out_mutex_);
   out_ << text << std::flush;
 }

@@ -22,6 +22,7 @@
 #include <ostream>
 #include <string>
 
+#include "engine/signing.h"
 #include "receiver/http_server_thread.h"
 
 namespace herald {
@@ -45,6 +46,11 @@ struct ReceiverOptions {
   bool json_log = false;
   // Stop after answering this many requests; nullopt runs until Stop().
   std::optional<std::size_t> max_requests;
+
+  // When not empty, each request's Standard Webhooks signature is verified
+  // against these keys and the result printed with the request. The
+  // response does not depend on it.
+  VerificationKeys verification_keys;
 };
 
 class Receiver {
@@ -104,8 +110,20 @@ int RunReceiver(const ReceiverOptions& options, std::ostream& out, std::ostream&
 // Formats one request as printed by the receiver, for tests and tools.
 // Readable form: "METHOD TARGET", one "Name: value" line per header, a blank
 // line, the body byte for byte, and a blank line. JSON form: one line with
-// the fields method, target, headers and body.
-std::string FormatReceivedRequest(const httplib::Request& request, bool json);
+// the fields method, target, headers and body. With `signature`, the
+// readable form ends with "signature: ..." (see FormatVerification) and a
+// blank line, and the JSON form gets a field "signature" with "status"
+// (valid, invalid or missing) and "key" or "reason".
+std::string FormatReceivedRequest(const httplib::Request& request, bool json,
+                                  const Verification* signature = nullptr);
+
+// Returns "valid (key N)", "INVALID (REASON)" or "missing".
+std::string FormatVerification(const Verification& verification);
+
+// Verifies the Standard Webhooks headers and body of `request` against
+// `keys` at time `now`.
+Verification VerifyRequest(const httplib::Request& request, const VerificationKeys& keys,
+                           std::chrono::system_clock::time_point now);
 
 }  // namespace herald
 

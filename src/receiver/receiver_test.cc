@@ -142,6 +142,85 @@ TEST(ReceiverTest, StartFailsOnPortInUse) {
       << *error;
 }
 
+// Posts `body` with Standard Webhooks headers for `id` at `timestamp`.
+void PostSigned(const Receiver& receiver, const std::string& body, const std::string& id,
+                std::int64_t timestamp, const std::string& signature) {
+  httplib::Client client = ClientFor(receiver);
+  const httplib::Headers headers = {{"webhook-id", id},
+                                    {"webhook-timestamp", std::to_string(timestamp)},
+                                    {"webhook-signature", signature}};
+  ASSERT_TRUE(client.Post("/hook", headers, body, "application/json"));
+}
+
+TEST(ReceiverTest, PrintsSignatureVerdicts) {
+  const std::string old_secret(24, 'o');
+  const std::string new_secret(32, 'n');
+  const std::string seed(32, 's');
+  ReceiverOptions options = LoopbackOptions();
+  options.verification_keys = {{new_secret, old_secret}, {DerivePublicKey(seed)}};
+  std::ostringstream out;
+  Receiver receiver(options, out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+  const std::string body = R"({"model":"m1"})";
+  const std::int64_t now = UnixSeconds(std::chrono::system_clock::now());
+
+  PostSigned(receiver, body, "id-1", now, SignSymmetric(old_secret, "id-1", now, body));
+  PostSigned(receiver, body, "id-2", now, SignAsymmetric(seed, "id-2", now, body));
+  PostSigned(receiver, body + " ", "id-3", now, SignSymmetric(new_secret, "id-3", now, body));
+  PostSigned(receiver, body, "id-4", now - 600, SignSymmetric(new_secret, "id-4", now - 600, body));
+  httplib::Client client = ClientFor(receiver);
+  ASSERT_TRUE(client.Post("/hook", body, "application/json"));
+  receiver.Stop();
+
+  const std::string printed = out.str();
+  const std::vector<std::string> expected = {
+      "\n\nsignature: valid (key 2)\n\n",
+      "\n\nsignature: valid (key 3)\n\n",
+      "\n\nsignature: INVALID (no signature in webhook-signature matches any of the 3 keys)\n\n",
+      "\n\nsignature: INVALID (webhook-timestamp is 6",  // 600 s, or 601 across a second.
+      "\n\nsignature: missing\n\n",
+  };
+  std::size_t from = 0;
+  for (const std::string& line : expected) {
+    const std::size_t at = printed.find(line, from);
+    ASSERT_NE(at, std::string::npos) << "expected, in order: " << line << "\n" << printed;
+    from = at + line.size();
+  }
+}
+
+TEST(ReceiverTest, PrintsSignatureInJson) {
+  const std::string secret(24, 'k');
+  ReceiverOptions options = LoopbackOptions();
+  options.json_log = true;
+  options.verification_keys.secrets = {secret};
+  std::ostringstream out;
+  Receiver receiver(options, out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+  const std::int64_t now = UnixSeconds(std::chrono::system_clock::now());
+
+  PostSigned(receiver, "{}", "id-1", now, SignSymmetric(secret, "id-1", now, "{}"));
+  PostSigned(receiver, "{}", "id-2", now, "v1,bm90LWEtc2lnbmF0dXJl");
+  receiver.Stop();
+
+  const std::string printed = out.str();
+  EXPECT_NE(printed.find(R"("signature":{"status":"valid","key":1}})"), std::string::npos)
+      << printed;
+  EXPECT_NE(printed.find(R"("signature":{"status":"invalid","reason":"no signature in )"),
+            std::string::npos)
+      << printed;
+}
+
+TEST(ReceiverTest, PrintsNoSignatureWithoutKeys) {
+  std::ostringstream out;
+  Receiver receiver(LoopbackOptions(), out);
+  ASSERT_EQ(receiver.Start(), std::nullopt);
+
+  PostSigned(receiver, "{}", "id-1", 0, "v1,abc");
+  receiver.Stop();
+
+  EXPECT_EQ(out.str().find("\nsignature:"), std::string::npos) << out.str();
+}
+
 TEST(RunReceiverTest, StopsWhenFlagIsSet) {
   std::ostringstream out;
   std::ostringstream err;

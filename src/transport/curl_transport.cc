@@ -19,6 +19,7 @@
 
 #include "herald/transport.h"
 #include "herald/version.h"
+#include "transport/curl_egress.h"
 
 namespace herald {
 namespace {
@@ -98,6 +99,9 @@ struct Attempt {
   bool callback_failed = false;
   std::array<char, CURL_ERROR_SIZE> error_buffer{};
   HeaderList header_list;
+  // HttpRequest::resolve_overrides, as CURLOPT_RESOLVE takes them.
+  HeaderList resolve_list;
+  EgressCheck egress;
 };
 
 std::string_view TrimWhitespace(std::string_view text) {
@@ -293,7 +297,40 @@ void SetSafetyOptions(OptionSetter& options) {
 #endif
   // Webhook traffic goes straight to its URL: the proxy environment
   // variables (http_proxy, HTTPS_PROXY, ...) are ignored for every host.
+  // The egress check relies on this, because through a proxy it would see
+  // the proxy's address instead of the receiver's.
   options.Set(CURLOPT_NOPROXY, "*");
+}
+
+// libcurl reuses a connection only when the new transfer's primary TLS
+// config matches the one the connection was opened with, and that config
+// includes the CA file, VERIFYPEER, VERIFYHOST and the client certificate
+// (struct ssl_primary_config in lib/vtls, since libcurl 7.55). So a
+// connection opened without verification does not carry a request that
+// requires it, which TlsTransportTest.NoReuseAcrossTlsSettings checks.
+void SetTlsOptions(OptionSetter& options, const TlsSettings& tls) {
+  if (!tls.ca_file.empty()) options.Set(CURLOPT_CAINFO, tls.ca_file.c_str());
+  if (!tls.cert_file.empty()) options.Set(CURLOPT_SSLCERT, tls.cert_file.c_str());
+  if (!tls.key_file.empty()) options.Set(CURLOPT_SSLKEY, tls.key_file.c_str());
+  options.Set(CURLOPT_SSL_VERIFYPEER, tls.insecure_skip_verify ? 0L : 1L);
+  options.Set(CURLOPT_SSL_VERIFYHOST, tls.insecure_skip_verify ? 0L : 2L);
+}
+
+// Installs the egress check and the test-only DNS pins. Returns false when
+// memory runs out.
+bool SetEgressOptions(OptionSetter& options, const HttpRequest& request, Attempt& attempt) {
+  static const EgressPolicy kDefaultPolicy;
+  attempt.egress.policy = request.egress != nullptr ? request.egress : &kDefaultPolicy;
+  attempt.egress.url_host = UrlHost(request.url);
+  options.Set(CURLOPT_OPENSOCKETFUNCTION, &OpenCheckedSocket);
+  options.Set(CURLOPT_OPENSOCKETDATA, static_cast<void*>(&attempt.egress));
+  options.Set(CURLOPT_PREREQFUNCTION, &CheckReusedConnection);
+  options.Set(CURLOPT_PREREQDATA, static_cast<void*>(&attempt.egress));
+  for (const std::string& entry : request.resolve_overrides) {
+    if (!AppendHeaderLine(attempt.resolve_list, entry)) return false;
+  }
+  if (attempt.resolve_list) options.Set(CURLOPT_RESOLVE, attempt.resolve_list.get());
+  return true;
 }
 
 CURLcode ConfigureHandle(CURL* handle, CURLSH* share, const HttpRequest& request,
@@ -306,6 +343,9 @@ CURLcode ConfigureHandle(CURL* handle, CURLSH* share, const HttpRequest& request
   options.Set(CURLOPT_USERAGENT, user_agent.c_str());
   SetSafetyOptions(options);
   SetTransferLimits(options, request);
+  static const TlsSettings kDefaultTls;
+  SetTlsOptions(options, request.tls != nullptr ? *request.tls : kDefaultTls);
+  if (!SetEgressOptions(options, request, attempt)) return CURLE_OUT_OF_MEMORY;
 
   options.Set(CURLOPT_ERRORBUFFER, attempt.error_buffer.data());
   options.Set(CURLOPT_HEADERFUNCTION, &OnHeaderLine);
@@ -320,6 +360,7 @@ CURLcode ConfigureHandle(CURL* handle, CURLSH* share, const HttpRequest& request
 }
 
 std::string DescribeError(CURLcode code, TransportError error, const Attempt& attempt) {
+  if (error == TransportError::kEgressDenied) return attempt.egress.refusal;
   if (error == TransportError::kBodyTooLarge) {
     return "response body exceeds the limit of " + std::to_string(attempt.max_body_bytes) +
            " bytes";
@@ -327,6 +368,15 @@ std::string DescribeError(CURLcode code, TransportError error, const Attempt& at
   if (attempt.callback_failed) return "out of memory while storing the response";
   if (attempt.error_buffer[0] != '\0') return std::string(attempt.error_buffer.data());
   return curl_easy_strerror(code);
+}
+
+// Returns whether libcurl's error text reports a TLS alert from the peer.
+// NOTE: this matches the OpenSSL backend's wording in libcurl 7.88
+// ("OpenSSL SSL_read: ...:tlsv13 alert certificate required"); other TLS
+// backends report such failures as kReceiveFailed or kSendFailed.
+bool ReportsTlsAlert(std::string_view error_text) {
+  return error_text.starts_with("OpenSSL SSL_") &&
+         error_text.find(" alert ") != std::string_view::npos;
 }
 
 // Fills in the outcome of a finished transfer. On error the status and
@@ -340,9 +390,11 @@ void FinishResponse(CURL* handle, CURLcode code, const Attempt& attempt,
   long request_bytes = 0;
   TransferFacts facts;
   facts.body_limit_reached = attempt.body_too_large;
+  facts.tls_alert_received = ReportsTlsAlert(attempt.error_buffer.data());
   facts.request_sent = curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes) == CURLE_OK &&
                        request_bytes > 0;
-  response.error = ClassifyCurlCode(code, facts);
+  response.error = attempt.egress.CausedFailure(code) ? TransportError::kEgressDenied
+                                                     : ClassifyCurlCode(code, facts);
   if (response.error != TransportError::kNone) {
     response.error_message = DescribeError(code, response.error, attempt);
     response.body.clear();
@@ -456,6 +508,10 @@ TransportError ClassifyCurlCode(CURLcode code, TransferFacts facts) {
     case CURLE_USE_SSL_FAILED:
       return TransportError::kTlsFailed;
     case CURLE_SEND_ERROR:
+      return facts.tls_alert_received ? TransportError::kTlsFailed : TransportError::kSendFailed;
+    case CURLE_RECV_ERROR:
+      return facts.tls_alert_received ? TransportError::kTlsFailed
+                                      : TransportError::kReceiveFailed;
     case CURLE_SEND_FAIL_REWIND:
       return TransportError::kSendFailed;
     case CURLE_UNSUPPORTED_PROTOCOL:

@@ -15,6 +15,11 @@ struct TransferFacts {
   bool body_limit_reached = false;
   // Request bytes went out, so an error came from the response.
   bool request_sent = false;
+  // The peer ended the connection with a TLS alert. With TLS 1.3 a server
+  // checks the client certificate after the client's side of the handshake
+  // is done, so a rejected or missing certificate arrives as an alert on
+  // the first read or write, with CURLE_RECV_ERROR or CURLE_SEND_ERROR.
+  bool tls_alert_received = false;
 };
 
 // Maps the result of curl_easy_perform() to a TransportError.

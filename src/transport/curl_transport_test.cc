@@ -538,6 +538,7 @@ TEST(ClassifyCurlCodeTest, MapsCodes) {
     bool body_limit_reached;
     bool request_sent;
     TransportError expected;
+    bool tls_alert_received = false;
   };
   const Case cases[] = {
       {CURLE_OK, false, true, TransportError::kNone},
@@ -551,6 +552,8 @@ TEST(ClassifyCurlCodeTest, MapsCodes) {
       {CURLE_PEER_FAILED_VERIFICATION, false, false, TransportError::kTlsFailed},
       {CURLE_SEND_ERROR, false, true, TransportError::kSendFailed},
       {CURLE_RECV_ERROR, false, true, TransportError::kReceiveFailed},
+      {CURLE_RECV_ERROR, false, true, TransportError::kTlsFailed, true},
+      {CURLE_SEND_ERROR, false, true, TransportError::kTlsFailed, true},
       {CURLE_GOT_NOTHING, false, true, TransportError::kReceiveFailed},
       {CURLE_PARTIAL_FILE, false, true, TransportError::kReceiveFailed},
       {CURLE_WEIRD_SERVER_REPLY, false, true, TransportError::kReceiveFailed},
@@ -562,6 +565,7 @@ TEST(ClassifyCurlCodeTest, MapsCodes) {
     TransferFacts facts;
     facts.body_limit_reached = c.body_limit_reached;
     facts.request_sent = c.request_sent;
+    facts.tls_alert_received = c.tls_alert_received;
     EXPECT_EQ(ClassifyCurlCode(c.code, facts), c.expected)
         << curl_easy_strerror(c.code) << ", request sent: " << c.request_sent;
   }
@@ -577,6 +581,7 @@ TEST(TransportErrorNameTest, NamesEveryError) {
   EXPECT_EQ(TransportErrorName(TransportError::kSendFailed), "send_failed");
   EXPECT_EQ(TransportErrorName(TransportError::kReceiveFailed), "receive_failed");
   EXPECT_EQ(TransportErrorName(TransportError::kInvalidRequest), "invalid_request");
+  EXPECT_EQ(TransportErrorName(TransportError::kEgressDenied), "egress_denied");
 }
 
 }  // namespace

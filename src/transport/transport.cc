@@ -35,6 +35,8 @@ std::string_view TransportErrorName(TransportError error) {
       return "receive_failed";
     case TransportError::kInvalidRequest:
       return "invalid_request";
+    case TransportError::kEgressDenied:
+      return "egress_denied";
   }
   return "unknown";
 }
