@@ -22,6 +22,40 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
                          const std::vector<std::pair<std::string, std::string>>& env = {},
                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
+// A process running in the background, with its output in files.
+class BackgroundProcess {
+ public:
+  BackgroundProcess() = default;
+  ~BackgroundProcess();  // Kills the process if it still runs.
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  // Starts `argv`; returns false when it cannot be started.
+  bool Start(const std::vector<std::string>& argv,
+             const std::vector<std::pair<std::string, std::string>>& env = {});
+
+  // Sends `signal` to the process.
+  void Signal(int signal);
+
+  // Waits up to `timeout` for the process to exit. Returns its exit code,
+  // 128 + N when signal N ended it, or -1 when it is still running.
+  int Wait(std::chrono::milliseconds timeout);
+
+  // Waits up to `timeout` until standard error contains `text`.
+  bool WaitForStderr(const std::string& text, std::chrono::milliseconds timeout) const;
+
+  std::string err() const;
+  int pid() const { return pid_; }
+
+ private:
+  int pid_ = -1;
+  std::string dir_;
+};
+
+// Returns the port in "listening on http://127.0.0.1:PORT/" from `text`,
+// or 0 when it is not there.
+int ParseListeningPort(const std::string& text);
+
 // Returns a new empty directory under the test temp dir.
 std::string MakeTempDir();
 

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "herald/clock.h"
 #include "herald/config.h"
@@ -67,6 +68,10 @@ class AsyncRunner {
   // Takes ownership of the delivery. Returns an error when it cannot be
   // accepted, for example while shutting down.
   virtual Result<bool> Submit(AsyncDelivery delivery) = 0;
+
+  // Takes ownership of the deliveries of one event. The default submits
+  // them one at a time; a durable runner stores them all or none.
+  virtual Result<bool> SubmitAll(std::vector<AsyncDelivery> deliveries);
 
   // Blocks until every submitted delivery has finished.
   virtual void Drain() = 0;

@@ -5,6 +5,7 @@
 // must act on, the final response, and every webhook's attempts.
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -46,7 +47,12 @@ struct Attempt {
   std::string error;
   // Wait before the next attempt; zero when this was the last one.
   std::chrono::milliseconds next_delay{0};
+  // The first kAttemptBodyExcerptBytes of the response body, for the
+  // delivery log.
+  std::string response_excerpt;
 };
+
+inline constexpr std::size_t kAttemptBodyExcerptBytes = 4096;
 
 // The result of delivering one event to one webhook.
 struct WebhookResult {
@@ -80,6 +86,10 @@ struct Outcome {
   // Why the platform must abort, or why a notification's chain failed;
   // empty when every sync webhook succeeded.
   std::string failure;
+  // Set when the async deliveries could not be handed to the async runner,
+  // for example because the service's outbox could not be written. Their
+  // results are then kFailed.
+  std::string async_failure;
   // Sync webhooks in config order, then async ones.
   std::vector<WebhookResult> webhooks;
 };

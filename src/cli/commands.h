@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <iosfwd>
 #include <string>
+#include <vector>
 
 namespace herald::cli {
 
@@ -49,11 +50,44 @@ struct ReceiveOptions {
   long delay_ms = 0;
   bool json = false;
   std::size_t max_requests = 0;  // 0: run until SIGINT or SIGTERM.
+  // Keys to verify Standard Webhooks signatures with: whsec_ secrets and
+  // whpk_ public keys, each given literally, as file:PATH or as ${VAR}.
+  std::vector<std::string> verify_secrets;
+  std::vector<std::string> verify_public_keys;
 };
 
 // Runs a local receiver that prints every request it gets to `out` and
 // answers each with the configured status, body and delay.
 int RunReceive(const ReceiveOptions& options, std::ostream& out, std::ostream& err);
+
+struct SigningKeyOptions {
+  // A whsk_ signing key, given literally, as file:PATH or as ${VAR}.
+  std::string key;
+};
+
+// Prints the whpk_ public key of a signing key, for the receivers of a
+// webhook signed with signingKey.
+int RunSigningKeyPublic(const SigningKeyOptions& options, std::ostream& out, std::ostream& err);
+
+struct ServeOptions {
+  std::string config_path;
+  std::string listen = "127.0.0.1:8470";
+  std::string data_dir = "herald-data";
+  std::string api_token_env;
+  std::string api_token_file;
+  std::size_t workers = 16;
+  std::size_t http_threads = 64;
+  std::size_t max_request_bytes = 1024 * 1024;
+  long lease_ms = 60'000;
+  long retention_max_age_s = 7 * 24 * 3600;
+  std::size_t retention_max_rows = 1'000'000;
+  long shutdown_grace_s = 10;
+};
+
+// Runs the webhook service until SIGINT or SIGTERM; SIGHUP reloads the
+// config. Returns 0 after a clean stop, 2 for a bad config or argument,
+// and 1 when the store or listen address is unavailable.
+int RunServe(const ServeOptions& options, std::ostream& err);
 
 }  // namespace herald::cli
 

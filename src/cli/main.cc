@@ -71,6 +71,68 @@ int main(int argc, char** argv) {
   receive_command->add_flag("--json", receive.json, "Print each request as one JSON line");
   receive_command->add_option("--max-requests", receive.max_requests,
                               "Exit after answering this many requests");
+  receive_command->add_option("--verify-secret", receive.verify_secrets,
+                              "Verify Standard Webhooks signatures with this whsec_ secret, "
+                              "given as file:PATH or literally (visible in the process list); "
+                              "repeatable")
+      ->take_all()
+      ->allow_extra_args(false);
+  receive_command->add_option("--verify-public-key", receive.verify_public_keys,
+                              "Verify v1a signatures with this whpk_ Ed25519 public key, given "
+                              "as file:PATH or literally; repeatable. Keys are numbered in "
+                              "output with secrets first")
+      ->take_all()
+      ->allow_extra_args(false);
+
+  SigningKeyOptions signing_key;
+  CLI::App* signing_key_command = app.add_subcommand(
+      "signing-key", "Print the whpk_ public key of a whsk_ Ed25519 signing key");
+  signing_key_command->add_option("--public", signing_key.key,
+                                  "The signing key, as file:PATH, ${VAR} or literally")
+      ->required();
+
+  ServeOptions serve;
+  CLI::App* serve_command = app.add_subcommand(
+      "serve", "Run the webhook service with its durable outbox and HTTP API");
+  serve_command->add_option("-c,--config", serve.config_path, "Path to the YAML config")
+      ->required();
+  serve_command->add_option("-l,--listen", serve.listen, "Address to listen on, HOST:PORT")
+      ->capture_default_str();
+  serve_command->add_option("-d,--data-dir", serve.data_dir,
+                            "Directory of the SQLite store (herald.db)")
+      ->capture_default_str();
+  serve_command->add_option("--api-token-env", serve.api_token_env,
+                            "Require this environment variable's value as a bearer token");
+  serve_command->add_option("--api-token-file", serve.api_token_file,
+                            "Require this file's contents as a bearer token");
+  serve_command->add_option("--workers", serve.workers, "Threads delivering async webhooks")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  serve_command->add_option("--http-threads", serve.http_threads,
+                            "Connections served at once")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  serve_command->add_option("--max-request-bytes", serve.max_request_bytes,
+                            "Largest accepted request body, in bytes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_command->add_option("--lease-ms", serve.lease_ms,
+                            "Milliseconds a claimed delivery stays invisible to other claims; "
+                            "must exceed the longest webhook timeout")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_command->add_option("--retention-max-age", serve.retention_max_age_s,
+                            "Seconds finished deliveries stay in the delivery log")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_command->add_option("--retention-max-rows", serve.retention_max_rows,
+                            "Finished deliveries kept in the delivery log at most")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  serve_command->add_option("--shutdown-grace", serve.shutdown_grace_s,
+                            "Seconds to wait for sync calls in flight at shutdown")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
 
   try {
     app.parse(argc, argv);
@@ -88,5 +150,7 @@ int main(int argc, char** argv) {
   if (*send_command) return RunSend(send, std::cin, std::cout, std::cerr);
   if (*events_command) return RunEvents(events, std::cout, std::cerr);
   if (*receive_command) return RunReceive(receive, std::cout, std::cerr);
+  if (*signing_key_command) return RunSigningKeyPublic(signing_key, std::cout, std::cerr);
+  if (*serve_command) return RunServe(serve, std::cerr);
   return kExitUsage;
 }

@@ -170,6 +170,8 @@ bool Dispatcher::State::RunSyncChain(const EventConfig& event, const std::string
 void Dispatcher::State::SubmitAsync(const EventConfig& event, const std::string& payload,
                                     Outcome& outcome) {
   std::shared_ptr<const std::string> shared_payload;
+  std::vector<AsyncDelivery> deliveries;
+  const std::size_t first = outcome.webhooks.size();
   for (const WebhookConfig& webhook : event.webhooks) {
     if (!webhook.async) continue;
     if (!shared_payload) shared_payload = std::make_shared<const std::string>(payload);
@@ -180,18 +182,29 @@ void Dispatcher::State::SubmitAsync(const EventConfig& event, const std::string&
     result.async = true;
     result.delivery_id = NewDeliveryId(clock->WallNow(), *random);
     result.state = WebhookState::kQueued;
-
-    AsyncDelivery delivery{config, event.name, &webhook, shared_payload, result.delivery_id};
-    Result<bool> submitted = async_runner->Submit(std::move(delivery));
-    if (!submitted.ok()) {
-      result.state = WebhookState::kFailed;
-      result.error = fmt::format("could not queue the async delivery: {}",
-                                 submitted.error().message);
-      spdlog::error("async delivery not queued: event={} webhook={} delivery_id={} error=\"{}\"",
-                    event.name, webhook.name, result.delivery_id, submitted.error().message);
-    }
+    deliveries.push_back({config, event.name, &webhook, shared_payload, result.delivery_id});
     outcome.webhooks.push_back(std::move(result));
   }
+  if (deliveries.empty()) return;
+
+  Result<bool> submitted = async_runner->SubmitAll(std::move(deliveries));
+  if (submitted.ok()) return;
+  spdlog::error("async deliveries not queued: event={} error=\"{}\"", event.name,
+                submitted.error().message);
+  outcome.async_failure = submitted.error().message;
+  for (std::size_t i = first; i < outcome.webhooks.size(); ++i) {
+    outcome.webhooks[i].state = WebhookState::kFailed;
+    outcome.webhooks[i].error =
+        fmt::format("could not queue the async delivery: {}", submitted.error().message);
+  }
+}
+
+Result<bool> AsyncRunner::SubmitAll(std::vector<AsyncDelivery> deliveries) {
+  for (AsyncDelivery& delivery : deliveries) {
+    Result<bool> submitted = Submit(std::move(delivery));
+    if (!submitted.ok()) return submitted;
+  }
+  return true;
 }
 
 }  // namespace herald

@@ -6,8 +6,10 @@
 namespace herald {
 
 std::string FormatTimestamp(std::chrono::system_clock::time_point time) {
-  const auto millis = std::chrono::time_point_cast<std::chrono::milliseconds>(time);
-  return fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", millis);
+  const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
+  const auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(time - seconds).count();
+  return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
 }
 
 nlohmann::json WebhookResultToJson(const WebhookResult& result) {

@@ -100,6 +100,14 @@ class SqliteStore final : public Store {
     return claimed;
   }
 
+  Result<bool> ReleaseLeases(const std::vector<std::string>& delivery_ids,
+                             std::chrono::system_clock::time_point now) override {
+    if (delivery_ids.empty()) return true;
+    return writer_.Run(
+        [&](sqlite::Connection& db) { return sqlite_writes::ReleaseLeases(db, delivery_ids, now); },
+        GroupCommitWriter::Sync::kNoFsync);
+  }
+
   Result<bool> RecordAttempt(const AttemptRecord& attempt, const DeliveryUpdate& update) override {
     return writer_.Run([&](sqlite::Connection& db) {
       return sqlite_writes::RecordAttempt(db, attempt, update, max_response_body_bytes_);

@@ -194,6 +194,32 @@ TEST_F(SqliteStoreTest, LeaseHidesClaimedUntilExpiry) {
   EXPECT_EQ(ClaimIds(kT0 + seconds(30)), std::vector<std::string>{"d1"});
 }
 
+TEST_F(SqliteStoreTest, ReleaseLeasesMakesClaimedDue) {
+  EnqueueOne(MakeDelivery("d1", kT0));
+  EnqueueOne(MakeDelivery("d2", kT0));
+  ASSERT_EQ(ClaimIds(kT0, 10, seconds(60)), (std::vector<std::string>{"d1", "d2"}));
+
+  ASSERT_TRUE(store_->ReleaseLeases({"d2", "unknown"}, kT0 + seconds(1)).ok());
+
+  EXPECT_EQ(ClaimIds(kT0 + seconds(1)), std::vector<std::string>{"d2"});
+  EXPECT_TRUE(ClaimIds(kT0 + seconds(2)).empty());  // d1 keeps its lease.
+}
+
+TEST_F(SqliteStoreTest, ReleaseLeasesSkipsFinished) {
+  EnqueueOne(MakeDelivery("d1", kT0));
+  ASSERT_EQ(ClaimIds(kT0, 10, seconds(60)), std::vector<std::string>{"d1"});
+  AttemptRecord attempt;
+  attempt.delivery_id = "d1";
+  attempt.started_at = kT0;
+  attempt.status = 200;
+  ASSERT_TRUE(store_->RecordAttempt(attempt, Finish(DeliveryStatus::kSucceeded, kT0)).ok());
+
+  ASSERT_TRUE(store_->ReleaseLeases({"d1"}, kT0).ok());
+
+  EXPECT_TRUE(ClaimIds(kT0 + seconds(1)).empty());
+  EXPECT_EQ(Get("d1").delivery.status, DeliveryStatus::kSucceeded);
+}
+
 // ClaimDue must walk the partial index in order and stop after LIMIT rows.
 // A plan that sorts would read every due row of a large outbox.
 TEST_F(SqliteStoreTest, ClaimPlanWalksDueIndex) {

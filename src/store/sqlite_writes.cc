@@ -323,6 +323,20 @@ Result<std::optional<DeliveryRecord>> InsertRedelivery(sqlite::Connection& db,
   return std::optional<DeliveryRecord>(std::move(fresh));
 }
 
+Result<bool> ReleaseLeases(sqlite::Connection& db, const std::vector<std::string>& delivery_ids,
+                           std::chrono::system_clock::time_point now) {
+  for (const std::string& id : delivery_ids) {
+    Result<sqlite::StatementLease> update = db.Prepare(
+        "UPDATE deliveries SET next_attempt_at = ?1 WHERE delivery_id = ?2 AND status = 'pending'");
+    if (!update.ok()) return update.error();
+    update.value()->BindInt64(1, ToMicros(now));
+    update.value()->BindText(2, id);
+    Result<bool> stepped = update.value()->Step();
+    if (!stepped.ok()) return stepped.error();
+  }
+  return true;
+}
+
 Result<bool> DeleteFinishedBefore(sqlite::Connection& db, RowKey bound, std::size_t max_rows,
                                   RetentionResult* deleted) {
   std::vector<std::int64_t> ids;

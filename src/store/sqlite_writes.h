@@ -32,6 +32,10 @@ Result<bool> InsertDeliveries(sqlite::Connection& db, const std::vector<NewDeliv
 
 Result<std::vector<DeliveryRecord>> ClaimDue(sqlite::Connection& db, const ClaimRequest& request);
 
+// Sets next_attempt_at to `now` for each id that is still pending.
+Result<bool> ReleaseLeases(sqlite::Connection& db, const std::vector<std::string>& delivery_ids,
+                           std::chrono::system_clock::time_point now);
+
 // Truncates the response body to max_response_body_bytes.
 Result<bool> RecordAttempt(sqlite::Connection& db, const AttemptRecord& attempt,
                            const DeliveryUpdate& update, std::size_t max_response_body_bytes);

@@ -216,6 +216,13 @@ class Store {
   [[nodiscard]] virtual Result<std::vector<DeliveryRecord>> ClaimDue(
       const ClaimRequest& request) = 0;
 
+  // Makes the given pending deliveries due at `now`, ending the leases
+  // that ClaimDue took on them, for a worker pool that stops before sending
+  // what it claimed. Ids that are unknown or finished are skipped. Durable
+  // like a claim: after a crash the leases run out on their own.
+  [[nodiscard]] virtual Result<bool> ReleaseLeases(const std::vector<std::string>& delivery_ids,
+                                                   std::chrono::system_clock::time_point now) = 0;
+
   // Appends an attempt to the delivery log and moves its delivery to
   // `update` in one durable, group-committed transaction. Fails with
   // kNotFound for an unknown delivery id. Fails with kInvalidArgument when

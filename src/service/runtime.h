@@ -1,0 +1,53 @@
+#ifndef HERALD_SERVICE_RUNTIME_H_
+#define HERALD_SERVICE_RUNTIME_H_
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "engine/deliverer.h"
+#include "herald/config.h"
+#include "herald/dispatcher.h"
+
+namespace herald {
+
+// Everything built from one loaded config: the dispatcher for sync calls
+// and the deliverer the outbox workers use. Immutable once built.
+struct Runtime {
+  std::shared_ptr<const Config> config;
+  std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<Deliverer> deliverer;
+
+  // Returns the webhook named `webhook` of `event`, or nullptr when this
+  // config no longer has it.
+  const WebhookConfig* FindWebhook(std::string_view event, std::string_view webhook) const;
+};
+
+// What every Runtime shares, whatever its config.
+struct RuntimeDependencies {
+  std::shared_ptr<Transport> transport;
+  Clock* clock = nullptr;
+  Random* random = nullptr;
+  DeliveryObserver* observer = nullptr;
+  std::shared_ptr<AsyncRunner> async_runner;
+};
+
+// Builds a Runtime from a config that loaded without errors.
+std::shared_ptr<const Runtime> BuildRuntime(std::shared_ptr<const Config> config,
+                                            const RuntimeDependencies& dependencies);
+
+// The current Runtime, swapped atomically on reload. A caller that took a
+// snapshot keeps using it until it lets go, so calls in flight finish on
+// the config they started with.
+class RuntimeHolder {
+ public:
+  std::shared_ptr<const Runtime> Current() const { return current_.load(); }
+  void Replace(std::shared_ptr<const Runtime> runtime) { current_.store(std::move(runtime)); }
+
+ private:
+  std::atomic<std::shared_ptr<const Runtime>> current_;
+};
+
+}  // namespace herald
+
+#endif  // HERALD_SERVICE_RUNTIME_H_
