@@ -120,6 +120,14 @@ bool IsEnvName(std::string_view name) {
 // never the token.
 std::optional<std::string> ResolveToken(const std::string& raw, const EnvLookup& env,
                                         const FieldReader& reader) {
+  if (raw.starts_with("file:")) {
+    Result<ResolvedSecret> resolved = ResolveSecretReference(raw, env);
+    if (!resolved.ok()) {
+      reader.Error("authToken", resolved.error().message);
+      return std::nullopt;
+    }
+    return std::move(resolved->value);
+  }
   const std::optional<std::string_view> variable = EnvReference(raw);
   if (!variable.has_value()) {
     if (raw.find("${") != std::string::npos) {

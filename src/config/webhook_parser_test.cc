@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "config_test_util.h"
 #include "herald/config.h"
 
@@ -194,6 +196,24 @@ TEST(WebhookParserTest, Defaults) {
   EXPECT_EQ(webhook.auth_token, std::nullopt);
   EXPECT_TRUE(webhook.headers.empty());
   EXPECT_EQ(webhook.position, 0u);
+}
+
+TEST(WebhookParserTest, TokenFromFile) {
+  const std::string path = ::testing::TempDir() + "herald-token-file";
+  { std::ofstream(path, std::ios::trunc) << "token-from-file\n"; }
+  const LoadResult result = Load(ConfigWithEvent(
+      "[{name: a, url: \"http://127.0.0.1:9000/a\", finalResponse: true, authEnabled: true, "
+      "authToken: \"file:" + path + "\"}]"));
+  ASSERT_TRUE(result.ok()) << Describe(result.errors);
+  EXPECT_EQ(result.config->FindEvent("on-model-version-deployed")->webhooks[0].auth_token,
+            "token-from-file");
+
+  const LoadResult missing = Load(ConfigWithEvent(
+      "[{name: a, url: \"http://127.0.0.1:9000/a\", finalResponse: true, authEnabled: true, "
+      "authToken: \"file:/nonexistent/token\"}]"));
+  ASSERT_EQ(missing.errors.size(), 1u) << Describe(missing.errors);
+  EXPECT_EQ(missing.errors[0].field, "authToken");
+  EXPECT_THAT(missing.errors[0].message, HasSubstr("/nonexistent/token"));
 }
 
 TEST(WebhookParserTest, AllFieldsSet) {
