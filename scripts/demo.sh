@@ -70,7 +70,7 @@ send_event() {
     printf '%-32s final response: %s\n' "" "$(head -c 120 "$work/stdout")"
   fi
   if [[ $status -ne 0 ]]; then
-    sed 's/^/    /' "$work/stderr" | grep -v '^    warning:' | head -3
+    grep '^herald:' "$work/stderr" | sed 's/^/    /' | head -3
   fi
 }
 

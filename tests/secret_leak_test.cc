@@ -1,12 +1,19 @@
 // Secrets never reach herald's output. A bearer token and signing keys,
 // given through the environment and through file:, must not appear in the
-// stdout or stderr of `validate` and `send`. This holds in every output
-// format and log level, and for every encoding of the keys.
+// stdout or stderr of `validate`, `send` and `serve`, nor in the service's
+// API answers (delivery log, metrics). This holds in every output format
+// and log level, and for every encoding of the keys.
+
+#include <httplib.h>
+#include <signal.h>
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include <string>
 #include <utility>
+#include <thread>
 #include <vector>
 
 #include "subprocess.h"
@@ -21,6 +28,7 @@ constexpr char kEnvSecretBytes[] = "leak-canary-hmac-secret-bytes-01";
 constexpr char kFileSecretBytes[] = "leak-canary-file-secret-bytes-02";
 constexpr char kSeedBytes[] = "leak-canary-ed25519-seed-bytes03";
 constexpr char kShortSecretBytes[] = "leak-canary-16by";
+constexpr char kApiToken[] = "leak-canary-api-token-5d41";
 
 std::string Base64(const std::string& bytes) {
   static constexpr char kAlphabet[] =
@@ -56,7 +64,7 @@ const std::string kSigningKey = "whsk_" + Base64(kSeedBytes);
 // Every form in which a secret could leak.
 std::vector<std::string> ForbiddenStrings() {
   std::vector<std::string> forbidden = {kToken, Base64(kToken),
-                                        Base64(std::string("Bearer ") + kToken)};
+                                        Base64(std::string("Bearer ") + kToken), kApiToken};
   for (const std::string bytes :
        {kEnvSecretBytes, kFileSecretBytes, kSeedBytes, kShortSecretBytes}) {
     forbidden.push_back(bytes);
@@ -126,8 +134,8 @@ class SecretLeakTest : public ::testing::Test {
     return args;
   }
 
-  const std::vector<std::pair<std::string, std::string>> env_ = {{"LEAK_TOKEN", kToken},
-                                                                 {"LEAK_SECRET", kEnvSecret}};
+  const std::vector<std::pair<std::string, std::string>> env_ = {
+      {"LEAK_TOKEN", kToken}, {"LEAK_SECRET", kEnvSecret}, {"LEAK_API_TOKEN", kApiToken}};
   const std::string dir_ = MakeTempDir();
   const std::string secret_path_ = dir_ + "/secret";
   const std::string key_path_ = dir_ + "/signing.key";
@@ -220,6 +228,62 @@ TEST_F(SecretLeakTest, InvalidAndLiteralSecretsPrintNoSecret) {
   EXPECT_EQ(invalid.exit_code, 2) << invalid.err;
   EXPECT_NE(invalid.err.find("decodes to 16 bytes"), std::string::npos) << invalid.err;
   ExpectNoSecret(invalid, "validate with a short secret");
+}
+
+TEST_F(SecretLeakTest, ServeLogsAndApiShowNoSecret) {
+  receiver_.EnqueueResponse("/quota", ScriptedResponse::Status(200, "{}"));
+  receiver_.SetResponse("/quota", ScriptedResponse::Status(503, "{}"));
+  BackgroundProcess serve;
+  ASSERT_TRUE(serve.Start({HERALD_BINARY, "--log-level", "trace", "--log-format", "json", "serve",
+                           "--config", config_path_, "--listen", "127.0.0.1:0", "--data-dir",
+                           dir_ + "/data", "--api-token-env", "LEAK_API_TOKEN"},
+                          env_));
+  ASSERT_TRUE(serve.WaitForStderr("listening on", std::chrono::seconds(20))) << serve.err();
+  httplib::Client client("127.0.0.1", ParseListeningPort(serve.err()));
+  client.set_bearer_token_auth(kApiToken);
+  const std::string payload = ReadFile(payload_path_);
+
+  // One event passes the gate (and queues the signed async webhook), one
+  // fails it after retries.
+  auto passed = client.Post("/v1/events", payload, "application/json");
+  ASSERT_TRUE(passed);
+  EXPECT_EQ(passed->status, 200) << passed->body;
+  auto vetoed = client.Post("/v1/events", payload, "application/json");
+  ASSERT_TRUE(vetoed);
+  EXPECT_EQ(vetoed->status, 422) << vetoed->body;
+  ASSERT_TRUE(receiver_.WaitForRequests(5, std::chrono::seconds(20)));
+
+  std::vector<std::string> answers = {passed->body, vetoed->body};
+  for (int i = 0; i < 200; ++i) {
+    auto pending = client.Get("/v1/deliveries?status=pending");
+    if (pending && pending->body.find("\"delivery_id\"") == std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  auto list = client.Get("/v1/deliveries");
+  ASSERT_TRUE(list);
+  answers.push_back(list->body);
+  for (const auto& delivery : nlohmann::json::parse(list->body)["deliveries"]) {
+    auto detail = client.Get("/v1/deliveries/" + delivery["delivery_id"].get<std::string>());
+    ASSERT_TRUE(detail);
+    answers.push_back(detail->body);
+  }
+  auto metrics = client.Get("/metrics");
+  ASSERT_TRUE(metrics);
+  answers.push_back(metrics->body);
+  auto unauthorized = httplib::Client("127.0.0.1", ParseListeningPort(serve.err())).Get("/metrics");
+  ASSERT_TRUE(unauthorized);
+  EXPECT_EQ(unauthorized->status, 401);
+  answers.push_back(unauthorized->body);
+
+  serve.Signal(SIGTERM);
+  EXPECT_EQ(serve.Wait(std::chrono::seconds(20)), 0);
+  ProcessResult output;
+  output.err = serve.err();
+  output.out = "";
+  for (const std::string& answer : answers) output.out += answer + "\n";
+  ExpectNoSecret(output, "serve logs and API answers");
+  // The log was written at trace level, so it is not empty by accident.
+  EXPECT_NE(output.err.find("\"level\":\"info\""), std::string::npos) << output.err;
 }
 
 }  // namespace
