@@ -31,8 +31,8 @@ class SendTest : public ::testing::Test {
   // address, and returns the file's path.
   std::string WriteConfig(const std::string& yaml) {
     const std::string path = dir_ + "/webhooks.yaml";
-    WriteFile(path, ReplaceAll(yaml, "127.0.0.1:8000",
-                               "127.0.0.1:" + std::to_string(receiver_.port())));
+    WriteFile(path,
+              ReplaceAll(yaml, "127.0.0.1:8000", "127.0.0.1:" + std::to_string(receiver_.port())));
     return path;
   }
 
@@ -42,8 +42,8 @@ class SendTest : public ::testing::Test {
                      const std::string& payload_path, std::vector<std::string> extra = {},
                      const std::string& input = "",
                      const std::vector<std::pair<std::string, std::string>>& env = {}) {
-    std::vector<std::string> argv = {HERALD_BINARY, "send", "--config", config,
-                                     "--event", event, "--payload", payload_path};
+    std::vector<std::string> argv = {HERALD_BINARY, "send", "--config",  config,
+                                     "--event",     event,  "--payload", payload_path};
     argv.insert(argv.end(), extra.begin(), extra.end());
     return RunProcess(argv, input, env);
   }
@@ -110,8 +110,7 @@ TEST_F(SendTest, UnicodePayloadBytesArriveUnchanged) {
 TEST_F(SendTest, PayloadFromStandardInput) {
   const std::string payload = ReadFile(kExamples + "/event-deployed.json");
 
-  const ProcessResult result =
-      Send(MerlinConfig(), "on-model-version-deployed", "-", {}, payload);
+  const ProcessResult result = Send(MerlinConfig(), "on-model-version-deployed", "-", {}, payload);
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
   ASSERT_EQ(receiver_.request_count(), 1U);
@@ -158,7 +157,8 @@ TEST_F(SendTest, GateRetriesServerErrorsThenAborts) {
   EXPECT_NE(result.err.find("gave up after 3 attempts"), std::string::npos) << result.err;
   const auto requests = receiver_.requests();
   ASSERT_EQ(requests.size(), 3U);
-  EXPECT_EQ(requests[0].FindHeader("x-herald-delivery"), requests[2].FindHeader("x-herald-delivery"));
+  EXPECT_EQ(requests[0].FindHeader("x-herald-delivery"),
+            requests[2].FindHeader("x-herald-delivery"));
   EXPECT_EQ(requests[2].FindHeader("x-herald-attempt"), "3");
 }
 
@@ -215,8 +215,8 @@ TEST_F(SendTest, RefusedConnectionAborts) {
       ReplaceAll(kGateConfig, "127.0.0.1:8000/quota",
                  "127.0.0.1:" + std::to_string(RefusedLoopbackPort()) + "/quota");
 
-  const ProcessResult result =
-      Send(WriteConfig(yaml), "on-model-version-predeployment", kExamples + "/event-predeployment.json");
+  const ProcessResult result = Send(WriteConfig(yaml), "on-model-version-predeployment",
+                                    kExamples + "/event-predeployment.json");
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("connect_failed"), std::string::npos) << result.err;
@@ -225,12 +225,12 @@ TEST_F(SendTest, RefusedConnectionAborts) {
 
 TEST_F(SendTest, DeadlineCutsSlowWebhook) {
   receiver_.SetResponse("/quota", ScriptedResponse::Delayed(seconds(5)));
-  const std::string yaml = std::string(kGateConfig) +
-                           "  events:\n    on-model-version-predeployment:\n      deadline: 300ms\n";
+  const std::string yaml =
+      std::string(kGateConfig) +
+      "  events:\n    on-model-version-predeployment:\n      deadline: 300ms\n";
 
-  const ProcessResult result =
-      Send(WriteConfig(yaml), "on-model-version-predeployment", kExamples + "/event-predeployment.json",
-           {"--json"});
+  const ProcessResult result = Send(WriteConfig(yaml), "on-model-version-predeployment",
+                                    kExamples + "/event-predeployment.json", {"--json"});
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_LT(result.elapsed, seconds(4));  // Far below the 5 s the receiver would take.
@@ -240,12 +240,14 @@ TEST_F(SendTest, DeadlineCutsSlowWebhook) {
 }
 
 TEST_F(SendTest, TrickledBodyCannotStretchTimeout) {
-  receiver_.SetResponse("/quota", ScriptedResponse::Trickle(std::string(100, 'x'), 1, milliseconds(100)));
-  const std::string yaml = ReplaceAll(kGateConfig, "finalResponse: true",
-                                      "finalResponse: true\n        timeout: 0.5\n        numRetries: 1");
+  receiver_.SetResponse("/quota",
+                        ScriptedResponse::Trickle(std::string(100, 'x'), 1, milliseconds(100)));
+  const std::string yaml =
+      ReplaceAll(kGateConfig, "finalResponse: true",
+                 "finalResponse: true\n        timeout: 0.5\n        numRetries: 1");
 
-  const ProcessResult result =
-      Send(WriteConfig(yaml), "on-model-version-predeployment", kExamples + "/event-predeployment.json");
+  const ProcessResult result = Send(WriteConfig(yaml), "on-model-version-predeployment",
+                                    kExamples + "/event-predeployment.json");
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("timeout"), std::string::npos) << result.err;
@@ -254,10 +256,11 @@ TEST_F(SendTest, TrickledBodyCannotStretchTimeout) {
 
 TEST_F(SendTest, EndlessBodyHitsSizeCap) {
   receiver_.SetResponse("/quota", ScriptedResponse::Endless());
-  const std::string yaml = ReplaceAll(kGateConfig, "  retry:", "  maxResponseBytes: 65536\n  retry:");
+  const std::string yaml =
+      ReplaceAll(kGateConfig, "  retry:", "  maxResponseBytes: 65536\n  retry:");
 
-  const ProcessResult result =
-      Send(WriteConfig(yaml), "on-model-version-predeployment", kExamples + "/event-predeployment.json");
+  const ProcessResult result = Send(WriteConfig(yaml), "on-model-version-predeployment",
+                                    kExamples + "/event-predeployment.json");
 
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_NE(result.err.find("body_too_large"), std::string::npos) << result.err;
@@ -271,9 +274,9 @@ TEST_F(SendTest, BearerTokenFromEnvironmentNeverPrinted) {
       kGateConfig, "finalResponse: true",
       "finalResponse: true\n        authEnabled: true\n        authToken: ${HERALD_TEST_TOKEN}");
 
-  const ProcessResult result =
-      Send(WriteConfig(yaml), "on-model-version-predeployment", kExamples + "/event-predeployment.json",
-           {"--json", "--log-level", "debug"}, "", {{"HERALD_TEST_TOKEN", token}});
+  const ProcessResult result = Send(
+      WriteConfig(yaml), "on-model-version-predeployment", kExamples + "/event-predeployment.json",
+      {"--json", "--log-level", "debug"}, "", {{"HERALD_TEST_TOKEN", token}});
 
   EXPECT_EQ(result.exit_code, 1);
   ASSERT_EQ(receiver_.request_count(), 1U);
@@ -320,8 +323,8 @@ TEST_F(SendTest, DisabledConfigCallsNothing) {
   const std::string yaml =
       ReplaceAll(ReadFile(kExamples + "/webhooks.yaml"), "Enabled: true", "Enabled: false");
 
-  const ProcessResult result = Send(WriteConfig(yaml), "on-model-version-undeployed",
-                                    kExamples + "/event-undeployed.json");
+  const ProcessResult result =
+      Send(WriteConfig(yaml), "on-model-version-undeployed", kExamples + "/event-undeployed.json");
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_EQ(result.out, "");

@@ -12,7 +12,8 @@ namespace {
 const std::string kExamples = HERALD_EXAMPLES_DIR;
 
 TEST(ValidateCommand, MerlinExampleIsValid) {
-  const ProcessResult result = RunProcess({HERALD_BINARY, "validate", kExamples + "/webhooks.yaml"});
+  const ProcessResult result =
+      RunProcess({HERALD_BINARY, "validate", kExamples + "/webhooks.yaml"});
 
   EXPECT_EQ(result.exit_code, 0) << result.err;
   EXPECT_NE(result.out.find("valid"), std::string::npos) << result.out;
@@ -49,8 +50,8 @@ TEST(ValidateCommand, ReportsEveryErrorAndExitsTwo) {
 
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_EQ(result.out, "");
-  for (const char* expected : {"bad.yaml", "url", "timeout", "gate", "on-model-version-deploy",
-                               "asynk", "async"}) {
+  for (const char* expected :
+       {"bad.yaml", "url", "timeout", "gate", "on-model-version-deploy", "asynk", "async"}) {
     EXPECT_NE(result.err.find(expected), std::string::npos) << expected << "\n" << result.err;
   }
   std::size_t errors = 0;
@@ -62,7 +63,8 @@ TEST(ValidateCommand, ReportsEveryErrorAndExitsTwo) {
 }
 
 TEST(ValidateCommand, MissingFileExitsTwo) {
-  const ProcessResult result = RunProcess({HERALD_BINARY, "validate", "/nonexistent/webhooks.yaml"});
+  const ProcessResult result =
+      RunProcess({HERALD_BINARY, "validate", "/nonexistent/webhooks.yaml"});
 
   EXPECT_EQ(result.exit_code, 2);
   EXPECT_NE(result.err.find("/nonexistent/webhooks.yaml"), std::string::npos) << result.err;

@@ -12,8 +12,8 @@
 #include <nlohmann/json.hpp>
 
 #include <string>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "subprocess.h"

@@ -9,9 +9,9 @@
 #include <atomic>
 #include <fstream>
 #include <map>
-#include <set>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <thread>
 
 #include "subprocess.h"
@@ -25,8 +25,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 std::string EventWithId(const std::string& id) {
-  return R"({"event_type":"on-model-version-deployed","version_endpoint":{"id":")" + id +
-         R"("}})";
+  return R"({"event_type":"on-model-version-deployed","version_endpoint":{"id":")" + id + R"("}})";
 }
 
 // Reads the resident set size of `pid` in KiB from /proc.
@@ -60,10 +59,10 @@ class ServeProcessTest : public ::testing::Test {
   // Starts `herald serve` on a free port and connects a client to it.
   void StartServe() {
     serve_ = std::make_unique<BackgroundProcess>();
-    ASSERT_TRUE(serve_->Start({HERALD_BINARY, "serve", "--config", config_path_, "--listen",
-                               "127.0.0.1:0", "--data-dir", dir_ + "/data", "--workers", "4",
-                               "--lease-ms", "1000", "--shutdown-grace", "5", "--log-level",
-                               "info"}));
+    ASSERT_TRUE(
+        serve_->Start({HERALD_BINARY, "serve", "--config", config_path_, "--listen", "127.0.0.1:0",
+                       "--data-dir", dir_ + "/data", "--workers", "4", "--lease-ms", "1000",
+                       "--shutdown-grace", "5", "--log-level", "info"}));
     ASSERT_TRUE(serve_->WaitForStderr("listening on", seconds(20))) << serve_->err();
     port_ = ParseListeningPort(serve_->err());
     ASSERT_GT(port_, 0) << serve_->err();

@@ -51,15 +51,15 @@ struct HttpRequest {
 // Why an attempt produced no complete HTTP response.
 enum class TransportError {
   kNone,
-  kResolveFailed,     // The host name did not resolve.
-  kConnectFailed,     // Connection refused, unreachable or reset on connect.
-  kTimeout,           // HttpRequest::timeout ran out.
-  kBodyTooLarge,      // The body exceeded max_response_bytes.
-  kTlsFailed,         // Handshake or certificate verification failed.
-  kSendFailed,        // The connection broke while sending.
-  kReceiveFailed,     // The connection broke or the response was malformed.
-  kInvalidRequest,    // The request itself could not be sent (bad URL, ...).
-  kEgressDenied,      // The egress policy refused every address of the host.
+  kResolveFailed,   // The host name did not resolve.
+  kConnectFailed,   // Connection refused, unreachable or reset on connect.
+  kTimeout,         // HttpRequest::timeout ran out.
+  kBodyTooLarge,    // The body exceeded max_response_bytes.
+  kTlsFailed,       // Handshake or certificate verification failed.
+  kSendFailed,      // The connection broke while sending.
+  kReceiveFailed,   // The connection broke or the response was malformed.
+  kInvalidRequest,  // The request itself could not be sent (bad URL, ...).
+  kEgressDenied,    // The egress policy refused every address of the host.
 };
 
 // Returns a stable lower-case name such as "timeout", for logs and reports.

@@ -12,9 +12,9 @@
 namespace herald::cli {
 
 // Exit codes shared by every subcommand.
-inline constexpr int kExitOk = 0;       // Success; for send: proceed.
-inline constexpr int kExitAbort = 1;    // send: the platform must abort.
-inline constexpr int kExitUsage = 2;    // Bad arguments, config or input.
+inline constexpr int kExitOk = 0;     // Success; for send: proceed.
+inline constexpr int kExitAbort = 1;  // send: the platform must abort.
+inline constexpr int kExitUsage = 2;  // Bad arguments, config or input.
 
 struct ValidateOptions {
   std::string config_path;

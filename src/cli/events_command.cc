@@ -35,8 +35,7 @@ int RunEvents(const EventsOptions& options, std::ostream& out, std::ostream& err
   }
 
   for (const EventType& event : catalog.events()) {
-    fmt::print(out, "{:<36} {:<12} {}\n", event.name, PolicyName(event.policy),
-               event.description);
+    fmt::print(out, "{:<36} {:<12} {}\n", event.name, PolicyName(event.policy), event.description);
     for (const std::string& alias : event.aliases) {
       fmt::print(out, "  alias: {}\n", alias);
     }

@@ -31,12 +31,11 @@ Result<bool> ConfigureLogging(const std::string& level, const std::string& forma
   const spdlog::level::level_enum parsed = spdlog::level::from_str(level);
   if (parsed == spdlog::level::off && level != "off") {
     return Error{ErrorCode::kInvalidArgument,
-                 "invalid log level \"" + level +
-                     "\"; use trace, debug, info, warn, error or off"};
+                 "invalid log level \"" + level + "\"; use trace, debug, info, warn, error or off"};
   }
 
-  auto logger = std::make_shared<spdlog::logger>(
-      "herald", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  auto logger =
+      std::make_shared<spdlog::logger>("herald", std::make_shared<spdlog::sinks::stderr_sink_mt>());
   if (format == "json") {
     auto formatter = std::make_unique<spdlog::pattern_formatter>(spdlog::pattern_time_type::utc);
     formatter->add_flag<JsonMessageFlag>('*').set_pattern(

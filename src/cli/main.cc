@@ -35,14 +35,13 @@ int main(int argc, char** argv) {
 
   SendOptions send;
   CLI::App* send_command = app.add_subcommand(
-      "send",
-      "Dispatch one event; exit 0 to proceed, 1 to abort, 2 on usage or config errors");
-  send_command->add_option("-c,--config", send.config_path, "Path to the YAML config")
-      ->required();
+      "send", "Dispatch one event; exit 0 to proceed, 1 to abort, 2 on usage or config errors");
+  send_command->add_option("-c,--config", send.config_path, "Path to the YAML config")->required();
   send_command->add_option("-e,--event", send.event, "Event type, e.g. on-model-version-deployed")
       ->required();
-  send_command->add_option("-p,--payload", send.payload_path,
-                           "File with the JSON event payload, or - for standard input")
+  send_command
+      ->add_option("-p,--payload", send.payload_path,
+                   "File with the JSON event payload, or - for standard input")
       ->required();
   send_command->add_flag("--json", send.json_report,
                          "Print a JSON report of every webhook instead of the final response");
@@ -65,41 +64,44 @@ int main(int argc, char** argv) {
   receive_command->add_option("-b,--body", receive.body, "Body of every response");
   receive_command->add_option("--body-file", receive.body_file,
                               "File whose contents are the body of every response");
-  receive_command->add_option("--delay-ms", receive.delay_ms,
-                              "Milliseconds to wait before each response")
+  receive_command
+      ->add_option("--delay-ms", receive.delay_ms, "Milliseconds to wait before each response")
       ->check(CLI::NonNegativeNumber);
   receive_command->add_flag("--json", receive.json, "Print each request as one JSON line");
   receive_command->add_option("--max-requests", receive.max_requests,
                               "Exit after answering this many requests");
-  receive_command->add_option("--verify-secret", receive.verify_secrets,
-                              "Verify Standard Webhooks signatures with this whsec_ secret, "
-                              "given as file:PATH or literally (visible in the process list); "
-                              "repeatable")
+  receive_command
+      ->add_option("--verify-secret", receive.verify_secrets,
+                   "Verify Standard Webhooks signatures with this whsec_ secret, "
+                   "given as file:PATH or literally (visible in the process list); "
+                   "repeatable")
       ->take_all()
       ->allow_extra_args(false);
-  receive_command->add_option("--verify-public-key", receive.verify_public_keys,
-                              "Verify v1a signatures with this whpk_ Ed25519 public key, given "
-                              "as file:PATH or literally; repeatable. Keys are numbered in "
-                              "output with secrets first")
+  receive_command
+      ->add_option("--verify-public-key", receive.verify_public_keys,
+                   "Verify v1a signatures with this whpk_ Ed25519 public key, given "
+                   "as file:PATH or literally; repeatable. Keys are numbered in "
+                   "output with secrets first")
       ->take_all()
       ->allow_extra_args(false);
 
   SigningKeyOptions signing_key;
   CLI::App* signing_key_command = app.add_subcommand(
       "signing-key", "Print the whpk_ public key of a whsk_ Ed25519 signing key");
-  signing_key_command->add_option("--public", signing_key.key,
-                                  "The signing key, as file:PATH, ${VAR} or literally")
+  signing_key_command
+      ->add_option("--public", signing_key.key,
+                   "The signing key, as file:PATH, ${VAR} or literally")
       ->required();
 
   ServeOptions serve;
-  CLI::App* serve_command = app.add_subcommand(
-      "serve", "Run the webhook service with its durable outbox and HTTP API");
+  CLI::App* serve_command =
+      app.add_subcommand("serve", "Run the webhook service with its durable outbox and HTTP API");
   serve_command->add_option("-c,--config", serve.config_path, "Path to the YAML config")
       ->required();
   serve_command->add_option("-l,--listen", serve.listen, "Address to listen on, HOST:PORT")
       ->capture_default_str();
-  serve_command->add_option("-d,--data-dir", serve.data_dir,
-                            "Directory of the SQLite store (herald.db)")
+  serve_command
+      ->add_option("-d,--data-dir", serve.data_dir, "Directory of the SQLite store (herald.db)")
       ->capture_default_str();
   serve_command->add_option("--api-token-env", serve.api_token_env,
                             "Require this environment variable's value as a bearer token");
@@ -108,29 +110,33 @@ int main(int argc, char** argv) {
   serve_command->add_option("--workers", serve.workers, "Threads delivering async webhooks")
       ->check(CLI::Range(1, 1024))
       ->capture_default_str();
-  serve_command->add_option("--http-threads", serve.http_threads,
-                            "Connections served at once")
+  serve_command->add_option("--http-threads", serve.http_threads, "Connections served at once")
       ->check(CLI::Range(1, 4096))
       ->capture_default_str();
-  serve_command->add_option("--max-request-bytes", serve.max_request_bytes,
-                            "Largest accepted request body, in bytes")
+  serve_command
+      ->add_option("--max-request-bytes", serve.max_request_bytes,
+                   "Largest accepted request body, in bytes")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve_command->add_option("--lease-ms", serve.lease_ms,
-                            "Milliseconds a claimed delivery stays invisible to other claims; "
-                            "must exceed the longest webhook timeout")
+  serve_command
+      ->add_option("--lease-ms", serve.lease_ms,
+                   "Milliseconds a claimed delivery stays invisible to other claims; "
+                   "must exceed the longest webhook timeout")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve_command->add_option("--retention-max-age", serve.retention_max_age_s,
-                            "Seconds finished deliveries stay in the delivery log")
+  serve_command
+      ->add_option("--retention-max-age", serve.retention_max_age_s,
+                   "Seconds finished deliveries stay in the delivery log")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve_command->add_option("--retention-max-rows", serve.retention_max_rows,
-                            "Finished deliveries kept in the delivery log at most")
+  serve_command
+      ->add_option("--retention-max-rows", serve.retention_max_rows,
+                   "Finished deliveries kept in the delivery log at most")
       ->check(CLI::PositiveNumber)
       ->capture_default_str();
-  serve_command->add_option("--shutdown-grace", serve.shutdown_grace_s,
-                            "Seconds to wait for sync calls in flight at shutdown")
+  serve_command
+      ->add_option("--shutdown-grace", serve.shutdown_grace_s,
+                   "Seconds to wait for sync calls in flight at shutdown")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
 

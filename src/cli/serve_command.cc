@@ -25,7 +25,8 @@ bool ReadApiToken(const ServeOptions& options, ServiceOptions& service, std::ost
   if (!options.api_token_env.empty()) {
     const char* value = std::getenv(options.api_token_env.c_str());
     if (value == nullptr || *value == '\0') {
-      fmt::print(err, "herald: environment variable {} (from --api-token-env) is not set or empty\n",
+      fmt::print(err,
+                 "herald: environment variable {} (from --api-token-env) is not set or empty\n",
                  options.api_token_env);
       return false;
     }

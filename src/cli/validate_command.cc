@@ -30,8 +30,8 @@ int RunValidate(const ValidateOptions& options, std::ostream& out, std::ostream&
     }
     const std::string deadline =
         event.deadline ? fmt::format(", deadline {} ms", event.deadline->count()) : "";
-    fmt::print(out, "  {:<36} {:<12} {} sync, {} async{}\n", name, PolicyName(event.policy),
-               sync, event.webhooks.size() - sync, deadline);
+    fmt::print(out, "  {:<36} {:<12} {} sync, {} async{}\n", name, PolicyName(event.policy), sync,
+               event.webhooks.size() - sync, deadline);
   }
   return kExitOk;
 }

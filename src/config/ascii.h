@@ -34,7 +34,8 @@ inline std::string AsciiToUpper(std::string_view text) {
 
 inline std::string AsciiToLower(std::string_view text) {
   std::string result(text);
-  std::transform(result.begin(), result.end(), result.begin(), [](char c) { return AsciiToLower(c); });
+  std::transform(result.begin(), result.end(), result.begin(),
+                 [](char c) { return AsciiToLower(c); });
   return result;
 }
 

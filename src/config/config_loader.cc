@@ -105,8 +105,8 @@ constexpr std::array<std::string_view, 4> kRetryKeys = {"initialBackoff", "maxBa
 
 void LoadRetry(const YAML::Node& node, const FieldReader& reader, RetrySettings& retry) {
   if (!node.IsMap()) {
-    reader.Error("retry", fmt::format("must be a mapping, got {}",
-                                      config_internal::DescribeValue(node)));
+    reader.Error("retry",
+                 fmt::format("must be a mapping, got {}", config_internal::DescribeValue(node)));
     return;
   }
   const Fields fields = reader.ReadFields(node, kRetryKeys, "retry.");
@@ -142,8 +142,8 @@ void LoadMaxResponseBytes(const YAML::Node& node, const FieldReader& reader, Con
   const std::optional<std::int64_t> bytes = reader.ReadInteger(node, "maxResponseBytes");
   if (!bytes.has_value()) return;
   if (*bytes <= 0) {
-    reader.Error("maxResponseBytes", fmt::format("must be a positive number of bytes, got {}",
-                                                 *bytes));
+    reader.Error("maxResponseBytes",
+                 fmt::format("must be a positive number of bytes, got {}", *bytes));
     return;
   }
   config.max_response_bytes = static_cast<std::size_t>(*bytes);
@@ -191,9 +191,10 @@ const EventType* ResolveConfiguredEvent(const std::string& name, const Config& c
 void LoadEvents(const YAML::Node& node, const EnvLookup& env, const DeadlineMap& deadlines,
                 Config& config, DiagnosticSink& sink) {
   if (!node.IsMap()) {
-    sink.Error({}, "config", fmt::format("must be a mapping of event name to a list of "
-                                         "webhooks, got {}",
-                                         config_internal::DescribeValue(node)));
+    sink.Error({}, "config",
+               fmt::format("must be a mapping of event name to a list of "
+                           "webhooks, got {}",
+                           config_internal::DescribeValue(node)));
     return;
   }
 
@@ -211,9 +212,9 @@ void LoadEvents(const YAML::Node& node, const EnvLookup& env, const DeadlineMap&
 
     const YAML::Node& list = pair.second;
     if (!list.IsSequence() && !list.IsNull()) {
-      sink.Error(Location{name, std::nullopt, ""}, "",
-                 fmt::format("must be a list of webhooks, got {}",
-                             config_internal::DescribeValue(list)));
+      sink.Error(
+          Location{name, std::nullopt, ""}, "",
+          fmt::format("must be a list of webhooks, got {}", config_internal::DescribeValue(list)));
       continue;
     }
     bool roles_known = true;
@@ -223,8 +224,8 @@ void LoadEvents(const YAML::Node& node, const EnvLookup& env, const DeadlineMap&
       roles_known = roles_known && parsed.roles_known;
       parsed.webhook.tls = config.tls;
       config_internal::ApplyTlsOverride(parsed.tls, parsed.webhook.tls);
-      config_internal::CheckWebhookTls(
-          parsed.webhook, FieldReader(sink, Location{name, i, parsed.webhook.name}));
+      config_internal::CheckWebhookTls(parsed.webhook,
+                                       FieldReader(sink, Location{name, i, parsed.webhook.name}));
       event.webhooks.push_back(std::move(parsed.webhook));
     }
 
@@ -242,7 +243,8 @@ void LoadSettings(const YAML::Node& section, const EnvLookup& env, Config& confi
   const FieldReader reader(sink, Location{});
   const Fields fields = reader.ReadFields(section, kSettingKeys);
 
-  if (auto node = fields.Get("enabled")) config.enabled = reader.ReadBool(*node, "enabled").value_or(false);
+  if (auto node = fields.Get("enabled"))
+    config.enabled = reader.ReadBool(*node, "enabled").value_or(false);
   if (auto node = fields.Get("retry")) LoadRetry(*node, reader, config.retry);
   if (auto node = fields.Get("maxResponseBytes")) LoadMaxResponseBytes(*node, reader, config);
   if (auto node = fields.Get("egress")) {
@@ -262,14 +264,16 @@ void LoadSettings(const YAML::Node& section, const EnvLookup& env, Config& confi
 
 void LoadRoot(const YAML::Node& root, const EnvLookup& env, Config& config, DiagnosticSink& sink) {
   if (root.IsNull()) {
-    sink.Error({}, "", "the config is empty; it needs a top-level `webhooks:` section (or "
-                       "`WebhooksConfig:` as Merlin writes it)");
+    sink.Error({}, "",
+               "the config is empty; it needs a top-level `webhooks:` section (or "
+               "`WebhooksConfig:` as Merlin writes it)");
     return;
   }
   if (!root.IsMap()) {
-    sink.Error({}, "", fmt::format("the top level must be a mapping with a `webhooks:` section, "
-                                   "got {}",
-                                   config_internal::DescribeValue(root)));
+    sink.Error({}, "",
+               fmt::format("the top level must be a mapping with a `webhooks:` section, "
+                           "got {}",
+                           config_internal::DescribeValue(root)));
     return;
   }
 
@@ -281,16 +285,17 @@ void LoadRoot(const YAML::Node& root, const EnvLookup& env, Config& config, Diag
   }
   const std::string_view key = fields.Contains("webhooks") ? "webhooks" : "webhooksConfig";
   if (!fields.Contains(key)) {
-    reader.Error("", "missing top-level section `webhooks:` (or `WebhooksConfig:` as Merlin "
-                     "writes it)");
+    reader.Error("",
+                 "missing top-level section `webhooks:` (or `WebhooksConfig:` as Merlin "
+                 "writes it)");
     return;
   }
 
   const std::optional<YAML::Node> section = fields.Get(key);
   if (!section.has_value() || !section->IsMap()) {
-    reader.Error(key, fmt::format("must be a mapping with `enabled` and `config`, got {}",
-                                  section.has_value() ? config_internal::DescribeValue(*section)
-                                                      : "null"));
+    reader.Error(
+        key, fmt::format("must be a mapping with `enabled` and `config`, got {}",
+                         section.has_value() ? config_internal::DescribeValue(*section) : "null"));
     return;
   }
   LoadSettings(*section, env, config, sink);
@@ -326,8 +331,9 @@ LoadResult LoadConfigString(std::string_view yaml, std::string_view source, cons
     if (e.mark.is_null()) {
       sink.Error({}, "", fmt::format("invalid YAML: {}", e.msg));
     } else {
-      sink.Error({}, "", fmt::format("invalid YAML at line {}, column {}: {}", e.mark.line + 1,
-                                     e.mark.column + 1, e.msg));
+      sink.Error({}, "",
+                 fmt::format("invalid YAML at line {}, column {}: {}", e.mark.line + 1,
+                             e.mark.column + 1, e.msg));
     }
   }
 

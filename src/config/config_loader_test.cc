@@ -16,7 +16,8 @@ using testing_config::Describe;
 using testing_config::FakeEnv;
 using testing_config::Load;
 
-const std::string kMerlinExamplePath = std::string(HERALD_SOURCE_DIR) + "/examples/merlin/webhooks.yaml";
+const std::string kMerlinExamplePath =
+    std::string(HERALD_SOURCE_DIR) + "/examples/merlin/webhooks.yaml";
 
 // The Merlin example config rewritten in the MLP library's shape.
 constexpr std::string_view kMerlinExampleMlpShape = R"(
@@ -172,15 +173,16 @@ webhooks:
   EXPECT_EQ(result.errors[0].field, "url");
   EXPECT_EQ(result.errors[1].field, "finalResponse");
 
-  const LoadResult valid = Load("webhooks:\n  enabled: false\n  config:\n    on-model-created: []\n");
+  const LoadResult valid =
+      Load("webhooks:\n  enabled: false\n  config:\n    on-model-created: []\n");
   ASSERT_TRUE(valid.ok()) << Describe(valid.errors);
   EXPECT_FALSE(valid.config->enabled);
 }
 
 TEST(ConfigLoaderTest, AliasResolves) {
-  const LoadResult result = Load(ConfigWithEvent(
-      R"([{name: a, url: "http://127.0.0.1:9000/a", async: true}])",
-      "on-version-endpoint-deployed"));
+  const LoadResult result =
+      Load(ConfigWithEvent(R"([{name: a, url: "http://127.0.0.1:9000/a", async: true}])",
+                           "on-version-endpoint-deployed"));
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   const Config& config = *result.config;
   ASSERT_EQ(config.events.count("on-model-version-deployed"), 1u);
@@ -295,14 +297,15 @@ TEST(ConfigLoaderTest, EventDeclarationErrors) {
       {"bad policy", "webhooks:\n  events:\n    on-x: {policy: veto}\n", "on-x", "policy",
        "must be gate or notification, got `veto`"},
       {"built-in policy", "webhooks:\n  events:\n    on-model-created: {policy: gate}\n",
-       "on-model-created", "policy", "built-in notification event and its policy cannot be changed"},
-      {"built-in description",
-       "webhooks:\n  events:\n    on-model-created: {description: x}\n", "on-model-created",
-       "description", "only `deadline` can be set"},
+       "on-model-created", "policy",
+       "built-in notification event and its policy cannot be changed"},
+      {"built-in description", "webhooks:\n  events:\n    on-model-created: {description: x}\n",
+       "on-model-created", "description", "only `deadline` can be set"},
       {"built-in aliases", "webhooks:\n  events:\n    on-model-created: {aliases: [x]}\n",
        "on-model-created", "aliases", "only `deadline` can be set"},
-      {"alias taken", "webhooks:\n  events:\n    on-x: {policy: gate, aliases: [on-model-created]}\n",
-       "on-x", "aliases", "alias `on-model-created` is already a name of event `on-model-created`"},
+      {"alias taken",
+       "webhooks:\n  events:\n    on-x: {policy: gate, aliases: [on-model-created]}\n", "on-x",
+       "aliases", "alias `on-model-created` is already a name of event `on-model-created`"},
       {"declared twice",
        "webhooks:\n  events:\n    on-model-version-deployed: {deadline: 1s}\n"
        "    on-version-endpoint-deployed: {deadline: 2s}\n",
@@ -318,9 +321,8 @@ TEST(ConfigLoaderTest, EventDeclarationErrors) {
 
 TEST(ConfigLoaderTest, EventErrors) {
   ExpectSettingErrors({
-      {"unknown event", ConfigWithEvent("[]", "on-model-version-deploy"),
-       "on-model-version-deploy", "",
-       "unknown event `on-model-version-deploy`. Did you mean `on-model-version-deployed`?"},
+      {"unknown event", ConfigWithEvent("[]", "on-model-version-deploy"), "on-model-version-deploy",
+       "", "unknown event `on-model-version-deploy`. Did you mean `on-model-version-deployed`?"},
       {"event case differs", ConfigWithEvent("[]", "On-Model-Created"), "On-Model-Created", "",
        "Did you mean `on-model-created`?"},
       {"unknown event far", ConfigWithEvent("[]", "deploy"), "deploy", "",
@@ -348,8 +350,9 @@ TEST(ConfigLoaderTest, TopLevelErrors) {
       {"root list", "- webhooks\n", "", "", "the top level must be a mapping"},
       {"both sections", "webhooks: {}\nWebhooksConfig: {}\n", "", "",
        "both `webhooks` and `WebhooksConfig` are present"},
-      {"null section", "webhooks:\n", "", "webhooks", "must be a mapping with `enabled` and "
-                                                      "`config`, got null"},
+      {"null section", "webhooks:\n", "", "webhooks",
+       "must be a mapping with `enabled` and "
+       "`config`, got null"},
       {"section list", "webhooks: [a]\n", "", "webhooks", "got a list"},
       {"bad YAML", "webhooks:\n  config: {a: [}\n", "", "", "invalid YAML at line 2, column"},
   });

@@ -39,8 +39,8 @@ void CheckDuplicateNames(const EventConfig& event, std::string_view written_name
   }
 }
 
-void CheckFinalResponse(const EventConfig& event, std::string_view written_name,
-                        bool roles_known, DiagnosticSink& sink) {
+void CheckFinalResponse(const EventConfig& event, std::string_view written_name, bool roles_known,
+                        DiagnosticSink& sink) {
   const WebhookConfig* first_final = nullptr;
   bool has_sync = false;
   bool sync_final = false;
@@ -91,9 +91,9 @@ void CheckUseDataFrom(const EventConfig& event, std::string_view written_name,
 
   const std::optional<std::size_t> index = FindWebhook(event.webhooks, source);
   if (!index.has_value()) {
-    sink.Error(location, "useDataFrom",
-               fmt::format("no webhook named `{}` in this event; name an earlier sync webhook",
-                           source));
+    sink.Error(
+        location, "useDataFrom",
+        fmt::format("no webhook named `{}` in this event; name an earlier sync webhook", source));
   } else if (*index > webhook.position) {
     sink.Error(location, "useDataFrom",
                fmt::format("`{}` is webhook #{}, which runs later; useDataFrom can only name an "

@@ -105,9 +105,9 @@ TEST(ConfigValidatorTest, OnlyAsyncNeedsNoFinalResponse) {
 }
 
 TEST(ConfigValidatorTest, GateWithoutSyncWarns) {
-  const LoadResult result = Load(ConfigWithEvent(
-      R"([{name: a, url: "http://127.0.0.1:9000/a", async: true}])",
-      "on-model-version-predeployment"));
+  const LoadResult result =
+      Load(ConfigWithEvent(R"([{name: a, url: "http://127.0.0.1:9000/a", async: true}])",
+                           "on-model-version-predeployment"));
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   ASSERT_EQ(result.warnings.size(), 1u) << Describe(result.warnings);
   const Diagnostic& warning = result.warnings[0];
@@ -139,8 +139,8 @@ TEST(ConfigValidatorTest, SlowChainWarns) {
 
 TEST(ConfigValidatorTest, DefaultWebhookStaysUnderThreshold) {
   // 10s x 3 attempts plus backoffs of 120ms and 240ms: 30.36s, under 60s.
-  const LoadResult result = Load(ConfigWithEvent(
-      R"([{name: a, url: "http://127.0.0.1:9000/a", finalResponse: true}])"));
+  const LoadResult result =
+      Load(ConfigWithEvent(R"([{name: a, url: "http://127.0.0.1:9000/a", finalResponse: true}])"));
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   EXPECT_TRUE(result.warnings.empty()) << Describe(result.warnings);
 }

@@ -23,8 +23,8 @@ std::vector<EgressRule> LoadRules(const YAML::Node& node, std::string_view field
                                   const FieldReader& reader) {
   std::vector<EgressRule> rules;
   if (!node.IsSequence()) {
-    reader.Error(field, fmt::format("must be a list of CIDRs and host names, got {}",
-                                    DescribeValue(node)));
+    reader.Error(
+        field, fmt::format("must be a list of CIDRs and host names, got {}", DescribeValue(node)));
     return rules;
   }
   for (std::size_t i = 0; i < node.size(); ++i) {
@@ -115,8 +115,9 @@ void ApplyTlsOverride(const TlsOverride& override, TlsSettings& settings) {
 
 void CheckWebhookTls(const WebhookConfig& webhook, const FieldReader& reader) {
   if (!webhook.tls.key_file.empty() && webhook.tls.cert_file.empty()) {
-    reader.Error("tls.keyFile", "keyFile is set but certFile is not; set the client "
-                                "certificate in certFile or remove keyFile");
+    reader.Error("tls.keyFile",
+                 "keyFile is set but certFile is not; set the client "
+                 "certificate in certFile or remove keyFile");
   }
   if (webhook.tls.insecure_skip_verify) {
     reader.Warning("tls.insecureSkipVerify",

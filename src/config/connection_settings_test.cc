@@ -59,10 +59,11 @@ std::string WithSettings(const std::string& settings, const std::string& webhook
 }
 
 TEST(EgressConfigTest, ParsesRules) {
-  const LoadResult result = Load(WithSettings("  egress:\n"
-                                              "    allow: [10.20.0.0/16, '*.svc.local', fd00::/8]\n"
-                                              "    deny: [10.20.99.0/24]\n"
-                                              "    allowLinkLocal: true\n"));
+  const LoadResult result =
+      Load(WithSettings("  egress:\n"
+                        "    allow: [10.20.0.0/16, '*.svc.local', fd00::/8]\n"
+                        "    deny: [10.20.99.0/24]\n"
+                        "    allowLinkLocal: true\n"));
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   const EgressPolicy& egress = result.config->egress;
   ASSERT_EQ(egress.allow.size(), 3u);
@@ -76,11 +77,12 @@ TEST(EgressConfigTest, ParsesRules) {
 }
 
 TEST(EgressConfigTest, MerlinShapeAndCase) {
-  const LoadResult result = Load("WebhooksConfig:\n"
-                                 "  Enabled: true\n"
-                                 "  Egress:\n"
-                                 "    Deny: [127.0.0.0/8]\n"
-                                 "  Config: {}\n");
+  const LoadResult result = Load(
+      "WebhooksConfig:\n"
+      "  Enabled: true\n"
+      "  Egress:\n"
+      "    Deny: [127.0.0.0/8]\n"
+      "  Config: {}\n");
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   ASSERT_EQ(result.config->egress.deny.size(), 1u);
 }
@@ -125,10 +127,13 @@ TEST(EgressConfigTest, ReportsWrongShapes) {
 TEST(TlsConfigTest, WebhookOverridesGlobalKeyByKey) {
   const TempFile ca;
   const TempFile cert;
-  const LoadResult result = Load(WithSettings("  tls:\n"
-                                              "    caFile: " + ca.path() + "\n",
-                                              "        tls:\n"
-                                              "          certFile: " + cert.path() + "\n"));
+  const LoadResult result =
+      Load(WithSettings("  tls:\n"
+                        "    caFile: " +
+                            ca.path() + "\n",
+                        "        tls:\n"
+                        "          certFile: " +
+                            cert.path() + "\n"));
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   EXPECT_TRUE(result.warnings.empty()) << Describe(result.warnings);
   EXPECT_EQ(result.config->tls.ca_file, ca.path());
@@ -143,10 +148,13 @@ TEST(TlsConfigTest, WebhookOverridesGlobalKeyByKey) {
 TEST(TlsConfigTest, MissingFileIsAnError) {
   const TempFile existing;
   const std::string missing = existing.directory() + "/missing.pem";
-  const LoadResult result = Load(WithSettings("  tls:\n"
-                                              "    caFile: " + missing + "\n",
-                                              "        tls:\n"
-                                              "          keyFile: " + existing.directory() + "\n"));
+  const LoadResult result =
+      Load(WithSettings("  tls:\n"
+                        "    caFile: " +
+                            missing + "\n",
+                        "        tls:\n"
+                        "          keyFile: " +
+                            existing.directory() + "\n"));
   ASSERT_EQ(result.errors.size(), 2u) << Describe(result.errors);
   EXPECT_EQ(result.errors[0].field, "tls.caFile");
   EXPECT_THAT(result.errors[0].message, HasSubstr("No such file or directory"));
@@ -157,8 +165,7 @@ TEST(TlsConfigTest, MissingFileIsAnError) {
 
 TEST(TlsConfigTest, KeyWithoutCertificate) {
   const TempFile key;
-  const LoadResult result =
-      Load(WithSettings("", "        tls: {keyFile: " + key.path() + "}\n"));
+  const LoadResult result = Load(WithSettings("", "        tls: {keyFile: " + key.path() + "}\n"));
   ASSERT_EQ(result.errors.size(), 1u) << Describe(result.errors);
   EXPECT_EQ(result.errors[0].field, "tls.keyFile");
   EXPECT_THAT(result.errors[0].message, HasSubstr("certFile is not"));

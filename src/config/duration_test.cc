@@ -9,10 +9,10 @@ using std::chrono::milliseconds;
 
 TEST(ParseDurationTest, AcceptedForms) {
   const std::vector<std::pair<std::string, milliseconds>> cases = {
-      {"10", milliseconds(10000)},    {"0.5", milliseconds(500)},  {"250ms", milliseconds(250)},
-      {"30s", milliseconds(30000)},   {"1.5s", milliseconds(1500)}, {"2m", milliseconds(120000)},
-      {"0.25m", milliseconds(15000)}, {"1e3", milliseconds(1000000)},
-      {"0", milliseconds(0)},         {"-1s", milliseconds(-1000)}, {"0.0004", milliseconds(0)},
+      {"10", milliseconds(10000)},    {"0.5", milliseconds(500)},     {"250ms", milliseconds(250)},
+      {"30s", milliseconds(30000)},   {"1.5s", milliseconds(1500)},   {"2m", milliseconds(120000)},
+      {"0.25m", milliseconds(15000)}, {"1e3", milliseconds(1000000)}, {"0", milliseconds(0)},
+      {"-1s", milliseconds(-1000)},   {"0.0004", milliseconds(0)},
   };
   for (const auto& [text, expected] : cases) {
     SCOPED_TRACE(text);

@@ -67,7 +67,8 @@ std::string FindHostNameProblem(std::string_view name) {
     const std::string_view label = name.substr(label_start, label_end - label_start);
     if (label.empty()) return "has an empty label";
     if (label.size() > 63) return "has a label longer than 63 characters";
-    if (label.front() == '-' || label.back() == '-') return "has a label that starts or ends with '-'";
+    if (label.front() == '-' || label.back() == '-')
+      return "has a label that starts or ends with '-'";
     for (const char c : label) {
       const bool valid = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
       if (!valid) return fmt::format("contains `{}`, which is not allowed in a host name", c);
@@ -126,10 +127,10 @@ std::optional<std::string> FindBuiltInBlock(const EgressPolicy& policy,
       return block.network.Contains(form);
     });
     if (!inside || IsExplicitlyAllowed(policy, block.network, forms)) continue;
-    return fmt::format("{} is blocked as {} ({}); to reach it, add a CIDR inside {} to "
-                       "egress.allow",
-                       subject, block.description, block.network.ToString(),
-                       block.network.ToString());
+    return fmt::format(
+        "{} is blocked as {} ({}); to reach it, add a CIDR inside {} to "
+        "egress.allow",
+        subject, block.description, block.network.ToString(), block.network.ToString());
   }
   return std::nullopt;
 }
@@ -188,8 +189,7 @@ std::optional<IpAddress> IpAddress::EmbeddedIpv4() const {
   // ::ffff:a.b.c.d (RFC 4291 section 2.5.5.2).
   if (zero(0, 10) && bytes[10] == 0xff && bytes[11] == 0xff) return embedded;
   // 64:ff9b::a.b.c.d, the NAT64 well-known prefix (RFC 6052).
-  if (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b &&
-      zero(4, 12)) {
+  if (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b && zero(4, 12)) {
     return embedded;
   }
   // ::a.b.c.d (deprecated IPv4-compatible form); :: and ::1 are IPv6's own

@@ -149,8 +149,8 @@ TEST(EgressRuleTest, ParsesHostNames) {
 }
 
 TEST(EgressRuleTest, RejectsInvalidRules) {
-  for (const char* text : {"", "*", "*.", "a..b", "hooks.example.com/path", "http://x",
-                           "1.2.3", "1.2.3.4.5", "exa mple.com", "*.*.example.com", "-"}) {
+  for (const char* text : {"", "*", "*.", "a..b", "hooks.example.com/path", "http://x", "1.2.3",
+                           "1.2.3.4.5", "exa mple.com", "*.*.example.com", "-"}) {
     EXPECT_FALSE(EgressRule::Parse(text).ok()) << text;
   }
   EXPECT_THAT(EgressRule::Parse("10.0.0.0/33").error().message, HasSubstr("invalid CIDR"));

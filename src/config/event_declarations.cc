@@ -114,8 +114,9 @@ DeadlineMap LoadEventDeclarations(const YAML::Node& node, EventCatalog& catalog,
                                   DiagnosticSink& sink) {
   DeadlineMap deadlines;
   if (!node.IsMap()) {
-    sink.Error({}, "events", fmt::format("must be a mapping of event name to settings, got {}",
-                                         DescribeValue(node)));
+    sink.Error(
+        {}, "events",
+        fmt::format("must be a mapping of event name to settings, got {}", DescribeValue(node)));
     return deadlines;
   }
 
@@ -128,8 +129,8 @@ DeadlineMap LoadEventDeclarations(const YAML::Node& node, EventCatalog& catalog,
                                    DescribeValue(pair.second)));
       continue;
     }
-    const Fields fields = pair.second.IsMap() ? reader.ReadFields(pair.second, kDeclarationKeys)
-                                              : Fields();
+    const Fields fields =
+        pair.second.IsMap() ? reader.ReadFields(pair.second, kDeclarationKeys) : Fields();
 
     const EventType* event = catalog.Find(name);
     if (event != nullptr &&

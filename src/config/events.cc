@@ -16,8 +16,8 @@ bool HasName(const EventType& event, std::string_view name) {
 }
 
 EventType Gate(std::string name, std::string description, std::vector<std::string> aliases) {
-  return EventType{std::move(name), EventPolicy::kGate, std::move(aliases),
-                   std::move(description), /*custom=*/false};
+  return EventType{std::move(name), EventPolicy::kGate, std::move(aliases), std::move(description),
+                   /*custom=*/false};
 }
 
 EventType Notification(std::string name, std::string description,
@@ -82,8 +82,7 @@ bool EventCatalog::Add(EventType event) {
 
   std::vector<std::string_view> new_names = {event.name};
   for (const std::string& alias : event.aliases) {
-    const bool repeated =
-        std::find(new_names.begin(), new_names.end(), alias) != new_names.end();
+    const bool repeated = std::find(new_names.begin(), new_names.end(), alias) != new_names.end();
     if (alias.empty() || repeated || Find(alias) != nullptr) return false;
     new_names.push_back(alias);
   }

@@ -18,7 +18,8 @@ TEST(EventCatalogTest, BuiltInEvents) {
   const std::vector<BuiltInCase> cases = {
       {"on-model-version-predeployment", EventPolicy::kGate, {"on-version-endpoint-predeployment"}},
       {"on-model-version-deployed", EventPolicy::kNotification, {"on-version-endpoint-deployed"}},
-      {"on-model-version-undeployed", EventPolicy::kNotification,
+      {"on-model-version-undeployed",
+       EventPolicy::kNotification,
        {"on-version-endpoint-undeployed"}},
       {"on-model-created", EventPolicy::kNotification, {}},
       {"on-model-updated", EventPolicy::kNotification, {}},
@@ -81,7 +82,8 @@ TEST(EventCatalogTest, AddRejectsConflicts) {
   };
   const std::vector<Case> cases = {
       {"built-in name", {"on-model-created", EventPolicy::kGate, {}, "", true}},
-      {"built-in alias as name", {"on-version-endpoint-deployed", EventPolicy::kGate, {}, "", true}},
+      {"built-in alias as name",
+       {"on-version-endpoint-deployed", EventPolicy::kGate, {}, "", true}},
       {"alias is built-in name", {"on-x", EventPolicy::kGate, {"on-model-deleted"}, "", true}},
       {"alias equals own name", {"on-x", EventPolicy::kGate, {"on-x"}, "", true}},
       {"alias given twice", {"on-x", EventPolicy::kGate, {"on-y", "on-y"}, "", true}},

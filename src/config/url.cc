@@ -19,8 +19,8 @@ bool IsControlOrSpace(char c) {
 // and percent-encoded octets.
 bool IsValidRegisteredName(std::string_view host) {
   return std::all_of(host.begin(), host.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' ||
-           c == '_' || c == '~' || c == '%';
+    return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '-' || c == '.' || c == '_' ||
+           c == '~' || c == '%';
   });
 }
 

@@ -24,9 +24,9 @@ namespace {
 // Keys of a webhook entry, in the MLP library's spelling. Merlin's
 // capitalised spelling (URL, FinalResponse, ...) matches case-insensitively.
 constexpr std::array<std::string_view, 15> kWebhookKeys = {
-    "name",       "url",     "method",      "async",     "finalResponse", "useDataFrom",
-    "numRetries", "timeout", "authEnabled", "authToken", "headers",       "secret",
-    "secrets",    "signingKey", "tls"};
+    "name",        "url",        "method",  "async",       "finalResponse",
+    "useDataFrom", "numRetries", "timeout", "authEnabled", "authToken",
+    "headers",     "secret",     "secrets", "signingKey",  "tls"};
 
 constexpr std::array<std::string_view, 5> kMethods = {"GET", "POST", "PUT", "PATCH", "DELETE"};
 
@@ -38,7 +38,8 @@ void ParseTarget(const Fields& fields, const FieldReader& reader, WebhookConfig&
     if (name.has_value() && name->empty()) reader.Error("name", "must not be empty");
     if (name.has_value()) webhook.name = std::move(*name);
   } else {
-    reader.Error("name", "missing required key `name`; give every webhook a name unique in its event");
+    reader.Error("name",
+                 "missing required key `name`; give every webhook a name unique in its event");
   }
 
   if (auto node = fields.Get("url")) {
@@ -59,8 +60,9 @@ void ParseTarget(const Fields& fields, const FieldReader& reader, WebhookConfig&
       if (std::find(kMethods.begin(), kMethods.end(), upper) != kMethods.end()) {
         webhook.method = upper;
       } else {
-        reader.Error("method", fmt::format("must be one of GET, POST, PUT, PATCH or DELETE, got `{}`",
-                                           *method));
+        reader.Error(
+            "method",
+            fmt::format("must be one of GET, POST, PUT, PATCH or DELETE, got `{}`", *method));
       }
     }
   }
@@ -131,8 +133,9 @@ std::optional<std::string> ResolveToken(const std::string& raw, const EnvLookup&
   const std::optional<std::string_view> variable = EnvReference(raw);
   if (!variable.has_value()) {
     if (raw.find("${") != std::string::npos) {
-      reader.Warning("authToken", "contains `${` but is not a whole `${VAR}` reference, so it is "
-                                  "sent literally");
+      reader.Warning("authToken",
+                     "contains `${` but is not a whole `${VAR}` reference, so it is "
+                     "sent literally");
     }
     return raw;
   }
@@ -174,8 +177,9 @@ void ParseAuth(const Fields& fields, const FieldReader& reader, const EnvLookup&
     return;
   }
   if (!token_node.has_value()) {
-    reader.Error("authToken", "authEnabled is true but authToken is missing; set authToken "
-                              "(for example to `${WEBHOOK_TOKEN}`) or set authEnabled to false");
+    reader.Error("authToken",
+                 "authEnabled is true but authToken is missing; set authToken "
+                 "(for example to `${WEBHOOK_TOKEN}`) or set authEnabled to false");
     return;
   }
 
@@ -188,8 +192,9 @@ void ParseAuth(const Fields& fields, const FieldReader& reader, const EnvLookup&
   std::optional<std::string> token = ResolveToken(*raw, env, reader);
   if (!token.has_value()) return;
   if (ContainsLineBreakOrNul(*token)) {
-    reader.Error("authToken", "the token contains CR, LF or NUL, which cannot be sent in the "
-                              "Authorization header");
+    reader.Error("authToken",
+                 "the token contains CR, LF or NUL, which cannot be sent in the "
+                 "Authorization header");
     return;
   }
   webhook.auth_token = std::move(token);
@@ -210,11 +215,13 @@ void ParseHeader(const std::string& name, const YAML::Node& value, const FieldRe
     return;
   }
   if (auto reason = FindReservedHeaderReason(name)) {
-    reader.Error("headers", fmt::format("header `{}` cannot be set in the config: {}", name, *reason));
+    reader.Error("headers",
+                 fmt::format("header `{}` cannot be set in the config: {}", name, *reason));
     return;
   }
-  const bool repeated = std::any_of(webhook.headers.begin(), webhook.headers.end(),
-                                    [&](const Header& h) { return EqualsIgnoreCase(h.name, name); });
+  const bool repeated =
+      std::any_of(webhook.headers.begin(), webhook.headers.end(),
+                  [&](const Header& h) { return EqualsIgnoreCase(h.name, name); });
   if (repeated) {
     reader.Error("headers", fmt::format("header `{}` is set twice (header names are "
                                         "case-insensitive); keep one",

@@ -64,8 +64,9 @@ TEST(WebhookParserTest, TargetErrors) {
        "a", "url", "has a fragment"},
       {"relative url", R"([{name: a, url: "/hook", finalResponse: true}])", 0, "a", "url",
        "not absolute"},
-      {"unknown method", R"([{name: a, url: "http://127.0.0.1:9000/a", method: FETCH, finalResponse: true}])",
-       0, "a", "method", "must be one of GET, POST, PUT, PATCH or DELETE, got `FETCH`"},
+      {"unknown method",
+       R"([{name: a, url: "http://127.0.0.1:9000/a", method: FETCH, finalResponse: true}])", 0, "a",
+       "method", "must be one of GET, POST, PUT, PATCH or DELETE, got `FETCH`"},
       {"entry is a string", R"(["http://127.0.0.1:9000/a"])", 0, "", "",
        "each webhook must be a mapping"},
   };
@@ -110,8 +111,8 @@ TEST(WebhookParserTest, AuthErrors) {
        "authToken", "environment variable `HOOK_TOKEN` is not set"},
       {"bad variable name", prefix + "authEnabled: true, authToken: \"${1X}\"}]", 0, "a",
        "authToken", "`1X` is not a valid environment variable name"},
-      {"token with LF", prefix + R"(authEnabled: true, authToken: "ab\ncd"}])", 0, "a",
-       "authToken", "contains CR, LF or NUL"},
+      {"token with LF", prefix + R"(authEnabled: true, authToken: "ab\ncd"}])", 0, "a", "authToken",
+       "contains CR, LF or NUL"},
       {"authEnabled text", prefix + "authEnabled: sometimes, authToken: t}]", 0, "a", "authEnabled",
        "must be true or false, got `sometimes`"},
   };
@@ -153,8 +154,7 @@ TEST(WebhookParserTest, HeaderErrors) {
   };
   for (const ErrorCase& test_case : cases) ExpectSingleError(test_case);
 
-  for (const std::string reserved :
-       {"Content-Length", "Host", "User-Agent", "Transfer-Encoding"}) {
+  for (const std::string reserved : {"Content-Length", "Host", "User-Agent", "Transfer-Encoding"}) {
     ExpectSingleError({reserved, prefix + "headers: {" + reserved + ": x}}]", 0, "a", "headers",
                        "header `" + reserved + "` cannot be set"});
   }
@@ -203,7 +203,8 @@ TEST(WebhookParserTest, TokenFromFile) {
   { std::ofstream(path, std::ios::trunc) << "token-from-file\n"; }
   const LoadResult result = Load(ConfigWithEvent(
       "[{name: a, url: \"http://127.0.0.1:9000/a\", finalResponse: true, authEnabled: true, "
-      "authToken: \"file:" + path + "\"}]"));
+      "authToken: \"file:" +
+      path + "\"}]"));
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   EXPECT_EQ(result.config->FindEvent("on-model-version-deployed")->webhooks[0].auth_token,
             "token-from-file");
@@ -218,11 +219,11 @@ TEST(WebhookParserTest, TokenFromFile) {
 
 TEST(WebhookParserTest, AllFieldsSet) {
   const LoadResult result = Load(ConfigWithEvent(
-      R"([{name: first, url: "http://127.0.0.1:9000/a", timeout: 2},
+                                     R"([{name: first, url: "http://127.0.0.1:9000/a", timeout: 2},
           {name: b, url: "https://hooks.example.com/b", method: put, finalResponse: true,
            useDataFrom: first, numRetries: 5, timeout: 250ms, authEnabled: true,
            authToken: "${HOOK_TOKEN}", headers: {X-Team: ml, X-Count: 5}}])"),
-      {{"HOOK_TOKEN", "token-from-env"}});
+                                 {{"HOOK_TOKEN", "token-from-env"}});
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   const WebhookConfig& webhook = result.config->FindEvent("on-model-version-deployed")->webhooks[1];
 
@@ -248,8 +249,10 @@ TEST(WebhookParserTest, NumRetriesZeroMeansThree) {
 
 TEST(WebhookParserTest, TimeoutForms) {
   const std::vector<std::pair<std::string, std::chrono::milliseconds>> cases = {
-      {"5", std::chrono::seconds(5)},          {"0.5", std::chrono::milliseconds(500)},
-      {"250ms", std::chrono::milliseconds(250)}, {"\"30s\"", std::chrono::seconds(30)},
+      {"5", std::chrono::seconds(5)},
+      {"0.5", std::chrono::milliseconds(500)},
+      {"250ms", std::chrono::milliseconds(250)},
+      {"\"30s\"", std::chrono::seconds(30)},
       {"1m", std::chrono::seconds(60)},
   };
   for (const auto& [text, expected] : cases) {
@@ -299,10 +302,11 @@ TEST(WebhookParserTest, TokenIgnoredWhenAuthDisabled) {
 }
 
 TEST(WebhookParserTest, PartialReferenceWarns) {
-  const LoadResult result = Load(ConfigWithEvent(
-      R"([{name: a, url: "http://127.0.0.1:9000/a", finalResponse: true, timeout: 1,
+  const LoadResult result =
+      Load(ConfigWithEvent(
+               R"([{name: a, url: "http://127.0.0.1:9000/a", finalResponse: true, timeout: 1,
            authEnabled: true, authToken: "Bearer ${HOOK_TOKEN}"}])"),
-      {{"HOOK_TOKEN", "unused"}});
+           {{"HOOK_TOKEN", "unused"}});
   ASSERT_TRUE(result.ok()) << Describe(result.errors);
   ASSERT_EQ(result.warnings.size(), 1u) << Describe(result.warnings);
   EXPECT_EQ(result.warnings[0].field, "authToken");
@@ -317,13 +321,20 @@ TEST(WebhookParserTest, SecretsNeverInDiagnostics) {
       "[{name: env, url: \"http://127.0.0.1:9000/a\", finalResponse: true, numRetries: -1,"
       "  authEnabled: true, authToken: \"${HOOK_TOKEN}\", headers: {Host: x}},"
       " {name: off, url: \"http://127.0.0.1:9000/b\", async: true, authEnabled: false,"
-      "  authToken: \"" + secret + "\"},"
+      "  authToken: \"" +
+      secret +
+      "\"},"
       " {name: crlf, url: \"http://127.0.0.1:9000/c\", async: true, authEnabled: true,"
-      "  authToken: \"" + secret + "\\r\\n\"},"
+      "  authToken: \"" +
+      secret +
+      "\\r\\n\"},"
       " {name: hdr, url: \"http://127.0.0.1:9000/d\", async: true,"
-      "  headers: {Authorization: \"Bearer " + secret + "\", X-Key: \"" + secret + "\\n\"}},"
+      "  headers: {Authorization: \"Bearer " +
+      secret + "\", X-Key: \"" + secret +
+      "\\n\"}},"
       " {name: map, url: \"http://127.0.0.1:9000/e\", async: true, authEnabled: true,"
-      "  authToken: {value: \"" + secret + "\"}}]");
+      "  authToken: {value: \"" +
+      secret + "\"}}]");
   const LoadResult result = Load(yaml, {{"HOOK_TOKEN", secret}});
 
   // Each planted webhook must have produced a diagnostic, so the check

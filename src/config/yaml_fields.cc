@@ -66,8 +66,8 @@ Fields FieldReader::ReadFields(const YAML::Node& mapping,
       continue;
     }
     if (!fields.values_.emplace(std::string(*known), pair.second).second) {
-      Error(field, fmt::format("key `{}` is given twice (keys are case-insensitive); keep one",
-                               *known));
+      Error(field,
+            fmt::format("key `{}` is given twice (keys are case-insensitive); keep one", *known));
     }
   }
   return fields;

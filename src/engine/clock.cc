@@ -22,9 +22,7 @@ class SystemClock final : public Clock {
 // different threads never contend for a lock.
 class SystemRandom final : public Random {
  public:
-  double Uniform() override {
-    return std::uniform_real_distribution<double>(0.0, 1.0)(Engine());
-  }
+  double Uniform() override { return std::uniform_real_distribution<double>(0.0, 1.0)(Engine()); }
   std::uint64_t Bits() override { return Engine()(); }
 
  private:

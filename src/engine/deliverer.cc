@@ -45,10 +45,9 @@ HttpRequest Deliverer::BuildRequest(const DeliveryJob& job, int number,
     const std::int64_t timestamp = UnixSeconds(clock_.WallNow());
     request.headers.push_back({std::string(kWebhookIdHeader), job.delivery_id});
     request.headers.push_back({std::string(kWebhookTimestampHeader), std::to_string(timestamp)});
-    request.headers.push_back(
-        {std::string(kWebhookSignatureHeader),
-         BuildSignatureHeader(webhook.signing_secrets, webhook.signing_key, job.delivery_id,
-                              timestamp, job.body)});
+    request.headers.push_back({std::string(kWebhookSignatureHeader),
+                               BuildSignatureHeader(webhook.signing_secrets, webhook.signing_key,
+                                                    job.delivery_id, timestamp, job.body)});
   }
   return request;
 }
@@ -66,8 +65,8 @@ AttemptOutput Deliverer::AttemptOnce(const DeliveryJob& job, int number, millise
   output.attempt.transport_error = output.response.error;
   output.classification = ClassifyAttempt(output.response, job.body_must_be_json);
   output.attempt.error = output.classification.reason;
-  output.attempt.response_excerpt =
-      output.response.body.substr(0, std::min(output.response.body.size(), kAttemptBodyExcerptBytes));
+  output.attempt.response_excerpt = output.response.body.substr(
+      0, std::min(output.response.body.size(), kAttemptBodyExcerptBytes));
   return output;
 }
 
@@ -79,8 +78,8 @@ DeliveryOutput Deliverer::Deliver(const DeliveryJob& job) {
   result.url = webhook.url;
   result.async = webhook.async;
   result.delivery_id = job.delivery_id;
-  const DeliveryContext context{std::string(job.event), webhook.name, webhook.url,
-                                job.delivery_id, webhook.async};
+  const DeliveryContext context{std::string(job.event), webhook.name, webhook.url, job.delivery_id,
+                                webhook.async};
   const Clock::TimePoint started = clock_.Now();
 
   for (int number = 1;; ++number) {
@@ -143,10 +142,11 @@ DeliveryOutput Deliverer::Deliver(const DeliveryJob& job) {
 void Deliverer::LogFailedAttempt(const DeliveryJob& job, const Attempt& attempt,
                                  bool will_retry) const {
   if (will_retry) {
-    spdlog::warn("attempt failed, retrying: event={} webhook={} delivery_id={} attempt={} "
-                 "error=\"{}\" retry_in_ms={}",
-                 job.event, job.webhook->name, job.delivery_id, attempt.number, attempt.error,
-                 attempt.next_delay.count());
+    spdlog::warn(
+        "attempt failed, retrying: event={} webhook={} delivery_id={} attempt={} "
+        "error=\"{}\" retry_in_ms={}",
+        job.event, job.webhook->name, job.delivery_id, attempt.number, attempt.error,
+        attempt.next_delay.count());
   } else {
     spdlog::warn("attempt failed: event={} webhook={} delivery_id={} attempt={} error=\"{}\"",
                  job.event, job.webhook->name, job.delivery_id, attempt.number, attempt.error);

@@ -48,7 +48,10 @@ class Deliverer {
  public:
   Deliverer(const Config& config, Transport& transport, Clock& clock, Random& random,
             DeliveryObserver* observer)
-      : config_(config), transport_(transport), clock_(clock), random_(random),
+      : config_(config),
+        transport_(transport),
+        clock_(clock),
+        random_(random),
         observer_(observer) {}
 
   // Makes attempts until one succeeds, one fails permanently, the

@@ -18,8 +18,9 @@ namespace {
 // `webhook`.
 bool IsResponseUsed(const EventConfig& event, const WebhookConfig& webhook) {
   if (webhook.final_response) return true;
-  return std::any_of(event.webhooks.begin(), event.webhooks.end(),
-                     [&](const WebhookConfig& other) { return other.use_data_from == webhook.name; });
+  return std::any_of(event.webhooks.begin(), event.webhooks.end(), [&](const WebhookConfig& other) {
+    return other.use_data_from == webhook.name;
+  });
 }
 
 WebhookResult SkippedResult(const WebhookConfig& webhook, std::string reason) {
@@ -92,9 +93,9 @@ Result<Outcome> Dispatcher::Invoke(std::string_view event_name, std::string_view
   const Config& config = *state_->config;
   const EventType* event_type = config.catalog.Find(event_name);
   if (event_type == nullptr) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("unknown event \"{}\"; `herald events` lists the known events",
-                             event_name)};
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("unknown event \"{}\"; `herald events` lists the known events", event_name)};
   }
   Result<std::string> prepared = PreparePayload(config.catalog, *event_type, payload);
   if (!prepared.ok()) {
@@ -156,8 +157,8 @@ bool Dispatcher::State::RunSyncChain(const EventConfig& event, const std::string
     } else {
       failed = true;
       outcome.deadline_exceeded = delivered.deadline_exceeded;
-      outcome.failure = fmt::format("webhook \"{}\" ({}) failed: {}", webhook.name, webhook.url,
-                                    result.error);
+      outcome.failure =
+          fmt::format("webhook \"{}\" ({}) failed: {}", webhook.name, webhook.url, result.error);
       if (event.policy == EventPolicy::kGate) outcome.decision = Decision::kAbort;
     }
     outcome.webhooks.push_back(std::move(result));

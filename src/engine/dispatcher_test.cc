@@ -425,8 +425,8 @@ TEST_F(DispatcherTest, DisabledConfigCallsNothing) {
 TEST_F(DispatcherTest, EventWithoutWebhooksCallsNothing) {
   auto dispatcher = Make(MakeConfig(kPredeployment, {Sync("gate", true)}));
 
-  Result<Outcome> outcome = dispatcher->Invoke(
-      "on-model-version-undeployed", R"({"version_endpoint":{}})");
+  Result<Outcome> outcome =
+      dispatcher->Invoke("on-model-version-undeployed", R"({"version_endpoint":{}})");
 
   ASSERT_TRUE(outcome.ok());
   EXPECT_EQ(outcome->event, "on-model-version-undeployed");

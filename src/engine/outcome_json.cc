@@ -7,8 +7,7 @@ namespace herald {
 
 std::string FormatTimestamp(std::chrono::system_clock::time_point time) {
   const auto seconds = std::chrono::floor<std::chrono::seconds>(time);
-  const auto millis =
-      std::chrono::duration_cast<std::chrono::milliseconds>(time - seconds).count();
+  const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(time - seconds).count();
   return fmt::format("{:%Y-%m-%dT%H:%M:%S}.{:03}Z", seconds, millis);
 }
 

@@ -53,8 +53,8 @@ TEST_F(PreparePayloadTest, RejectsOtherEvent) {
 }
 
 TEST_F(PreparePayloadTest, RejectsInvalidInput) {
-  for (const char* payload : {"", "{", "[1,2]", "\"text\"", "{\"event_type\": 5}",
-                              "{\"a\":\"\xC3\x28\"}"}) {
+  for (const char* payload :
+       {"", "{", "[1,2]", "\"text\"", "{\"event_type\": 5}", "{\"a\":\"\xC3\x28\"}"}) {
     Result<std::string> prepared = PreparePayload(catalog_, predeployment_, payload);
     EXPECT_FALSE(prepared.ok()) << payload;
     if (!prepared.ok()) {

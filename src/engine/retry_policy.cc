@@ -5,8 +5,8 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 
 namespace herald {
 
@@ -22,7 +22,8 @@ milliseconds BackoffDelay(const RetrySettings& settings, int failed_attempts, Ra
   nominal = std::min(nominal, cap);
 
   const double factor = 1.0 - settings.jitter + 2.0 * settings.jitter * random.Uniform();
-  return milliseconds(static_cast<milliseconds::rep>(std::llround(std::max(0.0, nominal * factor))));
+  return milliseconds(
+      static_cast<milliseconds::rep>(std::llround(std::max(0.0, nominal * factor))));
 }
 
 std::optional<milliseconds> ParseRetryAfter(std::string_view value,
@@ -83,8 +84,8 @@ RetryDecision DecideRetry(const Classification& classification, const HttpRespon
     return decision;
   }
   if (attempts_made >= max_attempts) {
-    decision.stop_reason = fmt::format("gave up after {} attempt{}", attempts_made,
-                                       attempts_made == 1 ? "" : "s");
+    decision.stop_reason =
+        fmt::format("gave up after {} attempt{}", attempts_made, attempts_made == 1 ? "" : "s");
     return decision;
   }
 
@@ -96,10 +97,10 @@ RetryDecision DecideRetry(const Classification& classification, const HttpRespon
   }
 
   if (remaining && *remaining <= delay) {
-    decision.stop_reason = fmt::format("event deadline leaves {} ms, less than the {} ms wait "
-                                       "before attempt {}",
-                                       std::max<milliseconds::rep>(0, remaining->count()),
-                                       delay.count(), attempts_made + 1);
+    decision.stop_reason = fmt::format(
+        "event deadline leaves {} ms, less than the {} ms wait "
+        "before attempt {}",
+        std::max<milliseconds::rep>(0, remaining->count()), delay.count(), attempts_made + 1);
     decision.deadline_exceeded = true;
     return decision;
   }

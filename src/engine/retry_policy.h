@@ -20,8 +20,8 @@ std::chrono::milliseconds BackoffDelay(const RetrySettings& settings, int failed
 
 // Parses a Retry-After value: delay-seconds, or an HTTP-date relative to
 // `now`. Returns nullopt for anything else. A date in the past is zero.
-std::optional<std::chrono::milliseconds> ParseRetryAfter(
-    std::string_view value, std::chrono::system_clock::time_point now);
+std::optional<std::chrono::milliseconds> ParseRetryAfter(std::string_view value,
+                                                         std::chrono::system_clock::time_point now);
 
 struct RetryDecision {
   bool retry = false;

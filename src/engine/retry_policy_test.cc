@@ -65,7 +65,10 @@ TEST(ParseRetryAfter, HttpDate) {
 // Such dates overflowed std::chrono::system_clock's nanoseconds, which
 // UndefinedBehaviorSanitizer reported; found by fuzz/fuzz_retry_after.
 TEST(ParseRetryAfter, DateBeyondClockRange) {
-  const std::string fuzzed("Sun Nov  6\xff\xff\xff\xff\xff""99999999\xff", 24);
+  const std::string fuzzed(
+      "Sun Nov  6\xff\xff\xff\xff\xff"
+      "99999999\xff",
+      24);
   EXPECT_EQ(ParseRetryAfter(fuzzed, kNow), milliseconds::max());
   EXPECT_EQ(ParseRetryAfter("Sun, 06 Nov 9999999 08:49:37 GMT", kNow), milliseconds::max());
 }
@@ -79,8 +82,8 @@ TEST(ParseRetryAfter, RejectsGarbage) {
 
 TEST(DecideRetry, SuccessStops) {
   FakeRandom random;
-  const auto decision = DecideRetry({Verdict::kSuccess, ""}, Status(200), 1, 3, {}, std::nullopt,
-                                    random, kNow);
+  const auto decision =
+      DecideRetry({Verdict::kSuccess, ""}, Status(200), 1, 3, {}, std::nullopt, random, kNow);
   EXPECT_FALSE(decision.retry);
   EXPECT_TRUE(decision.stop_reason.empty());
 }
@@ -111,23 +114,23 @@ TEST(DecideRetry, RetriesWithBackoff) {
 
 TEST(DecideRetry, HonoursRetryAfterUpToCap) {
   FakeRandom random(0.5);
-  const auto two_seconds = DecideRetry({Verdict::kRetryable, "HTTP 429"},
-                                       Status(429, {{"retry-after", "2"}}), 1, 3, {},
-                                       std::nullopt, random, kNow);
+  const auto two_seconds =
+      DecideRetry({Verdict::kRetryable, "HTTP 429"}, Status(429, {{"retry-after", "2"}}), 1, 3, {},
+                  std::nullopt, random, kNow);
   EXPECT_TRUE(two_seconds.retry);
   EXPECT_EQ(two_seconds.delay, seconds(2));
 
-  const auto capped = DecideRetry({Verdict::kRetryable, "HTTP 429"},
-                                  Status(429, {{"Retry-After", "3600"}}), 1, 3, {},
-                                  std::nullopt, random, kNow);
+  const auto capped =
+      DecideRetry({Verdict::kRetryable, "HTTP 429"}, Status(429, {{"Retry-After", "3600"}}), 1, 3,
+                  {}, std::nullopt, random, kNow);
   EXPECT_EQ(capped.delay, seconds(30));
 }
 
 TEST(DecideRetry, RetryAfterShorterThanBackoffKeepsBackoff) {
   FakeRandom random(0.5);
-  const auto decision = DecideRetry({Verdict::kRetryable, "HTTP 503"},
-                                    Status(503, {{"Retry-After", "0"}}), 3, 5, {}, std::nullopt,
-                                    random, kNow);
+  const auto decision =
+      DecideRetry({Verdict::kRetryable, "HTTP 503"}, Status(503, {{"Retry-After", "0"}}), 3, 5, {},
+                  std::nullopt, random, kNow);
   EXPECT_EQ(decision.delay, milliseconds(400));
 }
 

@@ -35,8 +35,8 @@ HttpServerThread::~HttpServerThread() { Stop(); }
 
 std::optional<std::string> HttpServerThread::Start(const std::string& host, int port) {
   errno = 0;
-  const int bound_port = port == 0 ? server_.bind_to_any_port(host)
-                                   : (server_.bind_to_port(host, port) ? port : -1);
+  const int bound_port =
+      port == 0 ? server_.bind_to_any_port(host) : (server_.bind_to_port(host, port) ? port : -1);
   if (bound_port < 0) {
     const int error = errno;
     std::string message = "failed to listen on " + host + ":" + std::to_string(port);

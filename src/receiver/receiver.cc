@@ -110,9 +110,7 @@ Receiver::Receiver(ReceiverOptions options, std::ostream& out)
 
 Receiver::~Receiver() { Stop(); }
 
-std::optional<std::string> Receiver::Start() {
-  return server_.Start(options_.host, options_.port);
-}
+std::optional<std::string> Receiver::Start() { return server_.Start(options_.host, options_.port); }
 
 void Receiver::Wait() {
   std::unique_lock<std::mutex> lock(mutex_);
@@ -159,8 +157,8 @@ void Receiver::Handle(const httplib::Request& request, httplib::Response& respon
 void Receiver::Print(const httplib::Request& request) {
   std::optional<Verification> signature;
   if (!options_.verification_keys.empty()) {
-    signature = VerifyRequest(request, options_.verification_keys,
-                              std::chrono::system_clock::now());
+    signature =
+        VerifyRequest(request, options_.verification_keys, std::chrono::system_clock::now());
   }
   const std::string text =
       FormatReceivedRequest(request, options_.json_log, signature ? &*signature : nullptr);
@@ -178,8 +176,8 @@ int RunReceiver(const ReceiverOptions& options, std::ostream& out, std::ostream&
   // An IPv6 literal needs brackets in a URL.
   const bool ipv6 = options.host.find(':') != std::string::npos;
   const std::string host = ipv6 ? "[" + options.host + "]" : options.host;
-  err << "herald receive: listening on http://" << host << ":" << receiver.port()
-      << "/ (status " << options.status << ")\n"
+  err << "herald receive: listening on http://" << host << ":" << receiver.port() << "/ (status "
+      << options.status << ")\n"
       << std::flush;
 
   while (!receiver.WaitFor(kStopPollInterval)) {

@@ -67,20 +67,43 @@ void DeliveryLogWriter::OnFinished(const DeliveryContext& context, const Webhook
 }
 
 void DeliveryLogWriter::WriterLoop() {
+  // Records per transaction at most; each transaction costs one fsync.
+  constexpr std::size_t kMaxBatch = 512;
+  std::vector<Entry> batch;
   std::unique_lock lock(mutex_);
   for (;;) {
     queued_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
     if (queue_.empty()) return;
-    Entry entry = std::move(queue_.front());
-    queue_.pop_front();
+    while (!queue_.empty() && batch.size() < kMaxBatch) {
+      batch.push_back(std::move(queue_.front()));
+      queue_.pop_front();
+    }
 
     lock.unlock();
-    Result<bool> written = store_.RecordSyncDelivery(entry.delivery, entry.attempts);
-    if (!written.ok()) {
-      spdlog::error("delivery log write failed: delivery_id={} error=\"{}\"",
-                    entry.delivery.delivery_id, written.error().message);
-    }
+    WriteBatch(batch);
+    batch.clear();
     lock.lock();
+  }
+}
+
+void DeliveryLogWriter::WriteBatch(const std::vector<Entry>& batch) {
+  const Result<bool> written = store_.RecordSyncDeliveries(batch);
+  if (written.ok()) return;
+  if (batch.size() == 1) {
+    spdlog::error("delivery log write failed: delivery_id={} error=\"{}\"",
+                  batch.front().delivery.delivery_id, written.error().message);
+    return;
+  }
+
+  spdlog::warn("delivery log batch write failed, writing its {} records one by one: "
+               "error=\"{}\"",
+               batch.size(), written.error().message);
+  for (const Entry& entry : batch) {
+    const Result<bool> single = store_.RecordSyncDelivery(entry.delivery, entry.attempts);
+    if (!single.ok()) {
+      spdlog::error("delivery log write failed: delivery_id={} error=\"{}\"",
+                    entry.delivery.delivery_id, single.error().message);
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 #include "herald/dispatcher.h"
 #include "service/metrics.h"
@@ -33,12 +34,12 @@ class DeliveryLogWriter final : public DeliveryObserver {
   void Stop();
 
  private:
-  struct Entry {
-    DeliveryRecord delivery;
-    std::vector<AttemptRecord> attempts;
-  };
+  using Entry = SyncDeliveryLog;
 
   void WriterLoop();
+  // Writes `batch` in one transaction. When that fails, writes each entry
+  // on its own, so one bad record does not lose the others.
+  void WriteBatch(const std::vector<Entry>& batch);
 
   Store& store_;
   Metrics& metrics_;

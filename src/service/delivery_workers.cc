@@ -14,8 +14,8 @@ using std::chrono::system_clock;
 
 namespace {
 
-// Longest pause after a claim that skipped failing URLs and came back
-// short; it delays new deliveries to healthy URLs by up to this much.
+// Maximum pause after a claim that skipped failing URLs and came back
+// short. New deliveries to healthy URLs wait up to this long.
 constexpr std::chrono::seconds kMaxExcludingClaimPause{2};
 
 }  // namespace

@@ -121,6 +121,18 @@ class SqliteStore final : public Store {
     });
   }
 
+  Result<bool> RecordSyncDeliveries(const std::vector<SyncDeliveryLog>& deliveries) override {
+    if (deliveries.empty()) return true;
+    return writer_.Run([&](sqlite::Connection& db) -> Result<bool> {
+      for (const SyncDeliveryLog& entry : deliveries) {
+        Result<bool> inserted = sqlite_writes::InsertSyncDelivery(db, entry.delivery, entry.attempts,
+                                                                  max_response_body_bytes_);
+        if (!inserted.ok()) return inserted.error();
+      }
+      return true;
+    });
+  }
+
   Result<DeliveryPage> ListDeliveries(const DeliveryFilter& filter) override {
     ReadPool::Lease db = readers_.Acquire();
     return sqlite_reads::ListDeliveries(*db, filter);

@@ -171,6 +171,12 @@ struct DeliveryPage {
   std::string next_cursor;
 };
 
+// A finished sync delivery and its attempts, for RecordSyncDeliveries.
+struct SyncDeliveryLog {
+  DeliveryRecord delivery;
+  std::vector<AttemptRecord> attempts;
+};
+
 struct DeliveryDetail {
   DeliveryRecord delivery;
   std::vector<AttemptRecord> attempts;  // By attempt number.
@@ -238,6 +244,13 @@ class Store {
   // delivery.delivery_id. body_size and redelivery_of are ignored.
   [[nodiscard]] virtual Result<bool> RecordSyncDelivery(
       const DeliveryRecord& delivery, const std::vector<AttemptRecord>& attempts) = 0;
+
+  // Adds several finished sync deliveries, each as RecordSyncDelivery
+  // would, in one durable transaction: all or none. One fsync then covers
+  // the whole batch. An empty vector succeeds without touching the
+  // database.
+  [[nodiscard]] virtual Result<bool> RecordSyncDeliveries(
+      const std::vector<SyncDeliveryLog>& deliveries) = 0;
 
   // Returns one page of deliveries matching `filter`, newest created_at
   // first, without bodies. Pages are keyed on (created_at, row id), so

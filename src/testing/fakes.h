@@ -4,10 +4,10 @@
 // Deterministic stand-ins for the clock, the random source and the
 // transport, so engine logic is tested without sleeping or sockets.
 
-#include <chrono>
-#include <deque>
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -30,8 +30,8 @@ class FakeClock final : public Clock {
   }
   std::chrono::system_clock::time_point WallNow() override {
     std::lock_guard lock(mutex_);
-    return wall_epoch_ + std::chrono::duration_cast<std::chrono::system_clock::duration>(
-                             now_ - TimePoint());
+    return wall_epoch_ +
+           std::chrono::duration_cast<std::chrono::system_clock::duration>(now_ - TimePoint());
   }
   void SleepFor(std::chrono::nanoseconds duration) override {
     std::lock_guard lock(mutex_);
@@ -110,8 +110,8 @@ class FakeTransport final : public Transport {
     HttpResponse response;
     {
       std::lock_guard lock(mutex_);
-      requests_.push_back({request.method, request.url, request.headers,
-                           std::string(request.body), request.timeout});
+      requests_.push_back({request.method, request.url, request.headers, std::string(request.body),
+                           request.timeout});
       auto script = scripts_.find(request.url);
       if (script == scripts_.end() || script->second.empty()) {
         response.status = 200;
@@ -139,8 +139,7 @@ class FakeTransport final : public Transport {
 };
 
 // Builds a scripted response.
-inline HttpResponse Respond(int status, std::string body = {},
-                            std::vector<Header> headers = {},
+inline HttpResponse Respond(int status, std::string body = {}, std::vector<Header> headers = {},
                             std::chrono::milliseconds latency = std::chrono::milliseconds(5)) {
   HttpResponse response;
   response.status = status;

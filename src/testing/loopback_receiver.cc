@@ -128,8 +128,7 @@ std::size_t LoopbackReceiver::request_count() const {
   return requests_.size();
 }
 
-bool LoopbackReceiver::WaitForRequests(std::size_t count,
-                                       std::chrono::milliseconds timeout) const {
+bool LoopbackReceiver::WaitForRequests(std::size_t count, std::chrono::milliseconds timeout) const {
   std::unique_lock<std::mutex> lock(mutex_);
   return request_arrived_.wait_for(lock, timeout, [&] { return requests_.size() >= count; });
 }
@@ -203,10 +202,9 @@ void LoopbackReceiver::WriteResponse(const ScriptedResponse& scripted,
 
     case ScriptedResponse::BodyMode::kEndless:
       response.set_chunked_content_provider(
-          scripted.content_type,
-          [this, chunk = std::string(chunk_bytes, 'x'), interval,
-           deadline = std::chrono::steady_clock::now() + kEndlessBodyLimit](
-              std::size_t /*offset*/, httplib::DataSink& sink) {
+          scripted.content_type, [this, chunk = std::string(chunk_bytes, 'x'), interval,
+                                  deadline = std::chrono::steady_clock::now() + kEndlessBodyLimit](
+                                     std::size_t /*offset*/, httplib::DataSink& sink) {
             // Returning false drops the connection instead of ending the body.
             if (std::chrono::steady_clock::now() > deadline) return false;
             if (interval.count() > 0 && !server_.SleepFor(interval)) return false;

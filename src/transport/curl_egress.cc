@@ -94,5 +94,4 @@ std::string UrlHost(const std::string& url) {
   return host;
 }
 
-
 }  // namespace herald

@@ -27,8 +27,8 @@ namespace {
 using std::chrono::steady_clock;
 
 // curl_global_init() must not run concurrently with other libcurl calls on
-// every libcurl build, so it runs once, under a function-local static. The matching curl_global_cleanup() is never
-// called, because transports may be used until the process exits.
+// every libcurl build, so it runs once, under a function-local static. The matching
+// curl_global_cleanup() is never called, because transports may be used until the process exits.
 bool InitCurlOnce() {
   static const bool initialized = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   return initialized;
@@ -70,8 +70,7 @@ class CurlShare {
   CURLSH* get() const { return share_; }
 
  private:
-  static void Lock(CURL* /*handle*/, curl_lock_data data, curl_lock_access /*access*/,
-                   void* user) {
+  static void Lock(CURL* /*handle*/, curl_lock_data data, curl_lock_access /*access*/, void* user) {
     static_cast<CurlShare*>(user)->MutexFor(data).lock();
   }
 
@@ -381,8 +380,7 @@ bool ReportsTlsAlert(std::string_view error_text) {
 
 // Fills in the outcome of a finished transfer. On error the status and
 // headers keep whatever arrived, and the partial body is dropped.
-void FinishResponse(CURL* handle, CURLcode code, const Attempt& attempt,
-                    HttpResponse& response) {
+void FinishResponse(CURL* handle, CURLcode code, const Attempt& attempt, HttpResponse& response) {
   long status = 0;
   if (curl_easy_getinfo(handle, CURLINFO_RESPONSE_CODE, &status) == CURLE_OK) {
     response.status = static_cast<int>(status);
@@ -391,10 +389,11 @@ void FinishResponse(CURL* handle, CURLcode code, const Attempt& attempt,
   TransferFacts facts;
   facts.body_limit_reached = attempt.body_too_large;
   facts.tls_alert_received = ReportsTlsAlert(attempt.error_buffer.data());
-  facts.request_sent = curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes) == CURLE_OK &&
-                       request_bytes > 0;
+  facts.request_sent =
+      curl_easy_getinfo(handle, CURLINFO_REQUEST_SIZE, &request_bytes) == CURLE_OK &&
+      request_bytes > 0;
   response.error = attempt.egress.CausedFailure(code) ? TransportError::kEgressDenied
-                                                     : ClassifyCurlCode(code, facts);
+                                                      : ClassifyCurlCode(code, facts);
   if (response.error != TransportError::kNone) {
     response.error_message = DescribeError(code, response.error, attempt);
     response.body.clear();
@@ -510,15 +509,13 @@ TransportError ClassifyCurlCode(CURLcode code, TransferFacts facts) {
     case CURLE_SEND_ERROR:
       return facts.tls_alert_received ? TransportError::kTlsFailed : TransportError::kSendFailed;
     case CURLE_RECV_ERROR:
-      return facts.tls_alert_received ? TransportError::kTlsFailed
-                                      : TransportError::kReceiveFailed;
+      return facts.tls_alert_received ? TransportError::kTlsFailed : TransportError::kReceiveFailed;
     case CURLE_SEND_FAIL_REWIND:
       return TransportError::kSendFailed;
     case CURLE_UNSUPPORTED_PROTOCOL:
       // libcurl also reports a response without a status line (HTTP/0.9)
       // with this code, after the request went out.
-      return facts.request_sent ? TransportError::kReceiveFailed
-                                : TransportError::kInvalidRequest;
+      return facts.request_sent ? TransportError::kReceiveFailed : TransportError::kInvalidRequest;
     case CURLE_URL_MALFORMAT:
     case CURLE_BAD_FUNCTION_ARGUMENT:
     case CURLE_NOT_BUILT_IN:

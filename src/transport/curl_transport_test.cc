@@ -63,8 +63,8 @@ class RawResponseServer {
   const std::string& request() const { return request_; }
 
  private:
-  // Reads the request head, sends the response and closes the connection. Gives up after 5 s without
-  // a client, so a failing test cannot hang.
+  // Reads the request head, sends the response and closes the connection. Gives up after 5 s
+  // without a client, so a failing test cannot hang.
   void ServeOne() {
     pollfd waiting{listen_fd_, POLLIN, 0};
     if (::poll(&waiting, 1, 5000) != 1) return;
@@ -378,8 +378,7 @@ TEST_F(CurlTransportTest, TrickledBodyTimesOut) {
 }
 
 TEST_F(CurlTransportTest, TrickledBodyWithinTimeoutArrives) {
-  receiver_.SetResponse("/trickle",
-                        ScriptedResponse::Trickle("abcdef", 2, milliseconds(10)));
+  receiver_.SetResponse("/trickle", ScriptedResponse::Trickle("abcdef", 2, milliseconds(10)));
 
   HttpResponse response = transport_->Send(Request("/trickle"));
 
@@ -448,7 +447,8 @@ TEST_F(CurlTransportTest, ReusesConnection) {
 
 TEST_F(CurlTransportTest, ReusesConnectionAcrossThreads) {
   ASSERT_EQ(transport_->Send(Request("/first")).error, TransportError::kNone);
-  std::thread other([&] { EXPECT_EQ(transport_->Send(Request("/second")).error, TransportError::kNone); });
+  std::thread other(
+      [&] { EXPECT_EQ(transport_->Send(Request("/second")).error, TransportError::kNone); });
   other.join();
 
   const std::vector<test::ReceivedRequest> received = receiver_.requests();
@@ -478,7 +478,8 @@ TEST_F(CurlTransportTest, ConcurrentSendsSucceed) {
 }
 
 TEST_F(CurlTransportTest, UnsupportedSchemeIsInvalidRequest) {
-  for (const std::string url : {"ftp://127.0.0.1/file", "file:///etc/hostname", "http://[::1/hook"}) {
+  for (const std::string url :
+       {"ftp://127.0.0.1/file", "file:///etc/hostname", "http://[::1/hook"}) {
     HttpRequest request = Request("/");
     request.url = url;
 

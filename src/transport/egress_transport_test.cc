@@ -17,8 +17,8 @@
 namespace herald {
 namespace {
 
-using ::testing::HasSubstr;
 using test::LoopbackReceiver;
+using ::testing::HasSubstr;
 
 EgressPolicy Policy(const std::vector<std::string>& allow, const std::vector<std::string>& deny) {
   EgressPolicy policy;
@@ -70,8 +70,7 @@ TEST_F(EgressTransportTest, MappedSpellingIsDenied) {
   // The policy refuses the address before any socket opens, so no IPv6
   // connection is attempted.
   const EgressPolicy policy = Policy({}, {"127.0.0.0/8"});
-  const std::string url =
-      "http://[::ffff:127.0.0.1]:" + std::to_string(receiver_.port()) + "/hook";
+  const std::string url = "http://[::ffff:127.0.0.1]:" + std::to_string(receiver_.port()) + "/hook";
   const HttpResponse response = transport_->Send(Request(url, &policy));
   EXPECT_EQ(response.error, TransportError::kEgressDenied);
   EXPECT_THAT(response.error_message,

@@ -15,9 +15,9 @@
 namespace herald {
 namespace {
 
-using ::testing::HasSubstr;
 using test::HttpsTestServer;
 using test::TestPki;
+using ::testing::HasSubstr;
 
 class TlsTransportTest : public ::testing::Test {
  protected:
@@ -128,15 +128,20 @@ TEST_F(TlsTransportTest, MissingClientCertificateFails) {
 
 TEST_F(TlsTransportTest, InsecureSkipVerifyPassesAndWarns) {
   HttpsTestServer server(pki_.server_cert(), pki_.server_key());
-  const std::string yaml = "webhooks:\n"
-                           "  enabled: true\n"
-                           "  tls: {caFile: " + pki_.other_ca_cert() + "}\n"
-                           "  config:\n"
-                           "    on-model-version-deployed:\n"
-                           "      - name: notify\n"
-                           "        url: " + server.url("/hook") + "\n"
-                           "        async: true\n"
-                           "        tls: {insecureSkipVerify: true}\n";
+  const std::string yaml =
+      "webhooks:\n"
+      "  enabled: true\n"
+      "  tls: {caFile: " +
+      pki_.other_ca_cert() +
+      "}\n"
+      "  config:\n"
+      "    on-model-version-deployed:\n"
+      "      - name: notify\n"
+      "        url: " +
+      server.url("/hook") +
+      "\n"
+      "        async: true\n"
+      "        tls: {insecureSkipVerify: true}\n";
   const LoadResult loaded = LoadConfigString(yaml);
   ASSERT_TRUE(loaded.ok()) << (loaded.errors.empty() ? "" : loaded.errors[0].ToString());
   ASSERT_EQ(loaded.warnings.size(), 1u);
