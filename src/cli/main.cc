@@ -10,6 +10,132 @@
 #include "cli/logging.h"
 #include "herald/version.h"
 
+namespace {
+
+using namespace herald::cli;
+
+CLI::App* AddValidateCommand(CLI::App& app, ValidateOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "validate", "Check a webhook config; print a summary, or every error and exit 2");
+  command->add_option("config", options.config_path, "Path to the YAML config")->required();
+  return command;
+}
+
+CLI::App* AddSendCommand(CLI::App& app, SendOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "send", "Dispatch one event; exit 0 to proceed, 1 to abort, 2 on usage or config errors");
+  command->add_option("-c,--config", options.config_path, "Path to the YAML config")->required();
+  command->add_option("-e,--event", options.event, "Event type, e.g. on-model-version-deployed")
+      ->required();
+  command
+      ->add_option("-p,--payload", options.payload_path,
+                   "File with the JSON event payload, or - for standard input")
+      ->required();
+  command->add_flag("--json", options.json_report,
+                    "Print a JSON report of every webhook instead of the final response");
+  return command;
+}
+
+CLI::App* AddEventsCommand(CLI::App& app, EventsOptions& options) {
+  CLI::App* command =
+      app.add_subcommand("events", "List the event catalogue with each event's policy");
+  command->add_option("-c,--config", options.config_path,
+                      "Also list the custom events declared in this config");
+  command->add_flag("--json", options.json, "Print the catalogue as JSON");
+  return command;
+}
+
+CLI::App* AddReceiveCommand(CLI::App& app, ReceiveOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "receive", "Run a local webhook receiver that prints each request it gets");
+  command->add_option("-l,--listen", options.listen, "Address to listen on, HOST:PORT")
+      ->capture_default_str();
+  command->add_option("-s,--status", options.status, "HTTP status of every response")
+      ->check(CLI::Range(100, 599))
+      ->capture_default_str();
+  command->add_option("-b,--body", options.body, "Body of every response");
+  command->add_option("--body-file", options.body_file,
+                      "File whose contents are the body of every response");
+  command->add_option("--delay-ms", options.delay_ms, "Milliseconds to wait before each response")
+      ->check(CLI::NonNegativeNumber);
+  command->add_flag("--json", options.json, "Print each request as one JSON line");
+  command->add_option("--max-requests", options.max_requests,
+                      "Exit after answering this many requests");
+  command
+      ->add_option("--verify-secret", options.verify_secrets,
+                   "Verify Standard Webhooks signatures with this whsec_ secret, "
+                   "given as file:PATH or literally (visible in the process list); "
+                   "repeatable")
+      ->take_all()
+      ->allow_extra_args(false);
+  command
+      ->add_option("--verify-public-key", options.verify_public_keys,
+                   "Verify v1a signatures with this whpk_ Ed25519 public key, given "
+                   "as file:PATH or literally; repeatable. Keys are numbered in "
+                   "output with secrets first")
+      ->take_all()
+      ->allow_extra_args(false);
+  return command;
+}
+
+CLI::App* AddSigningKeyCommand(CLI::App& app, SigningKeyOptions& options) {
+  CLI::App* command = app.add_subcommand(
+      "signing-key", "Print the whpk_ public key of a whsk_ Ed25519 signing key");
+  command->add_option("--public", options.key, "The signing key, as file:PATH, ${VAR} or literally")
+      ->required();
+  return command;
+}
+
+CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
+  CLI::App* command =
+      app.add_subcommand("serve", "Run the webhook service with its durable outbox and HTTP API");
+  command->add_option("-c,--config", options.config_path, "Path to the YAML config")->required();
+  command->add_option("-l,--listen", options.listen, "Address to listen on, HOST:PORT")
+      ->capture_default_str();
+  command
+      ->add_option("-d,--data-dir", options.data_dir, "Directory of the SQLite store (herald.db)")
+      ->capture_default_str();
+  command->add_option("--api-token-env", options.api_token_env,
+                      "Require this environment variable's value as a bearer token");
+  command->add_option("--api-token-file", options.api_token_file,
+                      "Require this file's contents as a bearer token");
+  command->add_option("--workers", options.workers, "Threads delivering async webhooks")
+      ->check(CLI::Range(1, 1024))
+      ->capture_default_str();
+  command->add_option("--http-threads", options.http_threads, "Connections served at once")
+      ->check(CLI::Range(1, 4096))
+      ->capture_default_str();
+  command
+      ->add_option("--max-request-bytes", options.max_request_bytes,
+                   "Largest accepted request body, in bytes")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--lease-ms", options.lease_ms,
+                   "Milliseconds a claimed delivery stays invisible to other claims; "
+                   "must exceed the longest webhook timeout")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--retention-max-age", options.retention_max_age_s,
+                   "Seconds finished deliveries stay in the delivery log")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--retention-max-rows", options.retention_max_rows,
+                   "Finished deliveries kept in the delivery log at most")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  command
+      ->add_option("--shutdown-grace", options.shutdown_grace_s,
+                   "Seconds to wait for sync calls in flight at shutdown")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  return command;
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   using namespace herald::cli;
 
@@ -28,117 +154,17 @@ int main(int argc, char** argv) {
       ->capture_default_str();
 
   ValidateOptions validate;
-  CLI::App* validate_command = app.add_subcommand(
-      "validate", "Check a webhook config; print a summary, or every error and exit 2");
-  validate_command->add_option("config", validate.config_path, "Path to the YAML config")
-      ->required();
-
+  CLI::App* validate_command = AddValidateCommand(app, validate);
   SendOptions send;
-  CLI::App* send_command = app.add_subcommand(
-      "send", "Dispatch one event; exit 0 to proceed, 1 to abort, 2 on usage or config errors");
-  send_command->add_option("-c,--config", send.config_path, "Path to the YAML config")->required();
-  send_command->add_option("-e,--event", send.event, "Event type, e.g. on-model-version-deployed")
-      ->required();
-  send_command
-      ->add_option("-p,--payload", send.payload_path,
-                   "File with the JSON event payload, or - for standard input")
-      ->required();
-  send_command->add_flag("--json", send.json_report,
-                         "Print a JSON report of every webhook instead of the final response");
-
+  CLI::App* send_command = AddSendCommand(app, send);
   EventsOptions events;
-  CLI::App* events_command =
-      app.add_subcommand("events", "List the event catalogue with each event's policy");
-  events_command->add_option("-c,--config", events.config_path,
-                             "Also list the custom events declared in this config");
-  events_command->add_flag("--json", events.json, "Print the catalogue as JSON");
-
+  CLI::App* events_command = AddEventsCommand(app, events);
   ReceiveOptions receive;
-  CLI::App* receive_command = app.add_subcommand(
-      "receive", "Run a local webhook receiver that prints each request it gets");
-  receive_command->add_option("-l,--listen", receive.listen, "Address to listen on, HOST:PORT")
-      ->capture_default_str();
-  receive_command->add_option("-s,--status", receive.status, "HTTP status of every response")
-      ->check(CLI::Range(100, 599))
-      ->capture_default_str();
-  receive_command->add_option("-b,--body", receive.body, "Body of every response");
-  receive_command->add_option("--body-file", receive.body_file,
-                              "File whose contents are the body of every response");
-  receive_command
-      ->add_option("--delay-ms", receive.delay_ms, "Milliseconds to wait before each response")
-      ->check(CLI::NonNegativeNumber);
-  receive_command->add_flag("--json", receive.json, "Print each request as one JSON line");
-  receive_command->add_option("--max-requests", receive.max_requests,
-                              "Exit after answering this many requests");
-  receive_command
-      ->add_option("--verify-secret", receive.verify_secrets,
-                   "Verify Standard Webhooks signatures with this whsec_ secret, "
-                   "given as file:PATH or literally (visible in the process list); "
-                   "repeatable")
-      ->take_all()
-      ->allow_extra_args(false);
-  receive_command
-      ->add_option("--verify-public-key", receive.verify_public_keys,
-                   "Verify v1a signatures with this whpk_ Ed25519 public key, given "
-                   "as file:PATH or literally; repeatable. Keys are numbered in "
-                   "output with secrets first")
-      ->take_all()
-      ->allow_extra_args(false);
-
+  CLI::App* receive_command = AddReceiveCommand(app, receive);
   SigningKeyOptions signing_key;
-  CLI::App* signing_key_command = app.add_subcommand(
-      "signing-key", "Print the whpk_ public key of a whsk_ Ed25519 signing key");
-  signing_key_command
-      ->add_option("--public", signing_key.key,
-                   "The signing key, as file:PATH, ${VAR} or literally")
-      ->required();
-
+  CLI::App* signing_key_command = AddSigningKeyCommand(app, signing_key);
   ServeOptions serve;
-  CLI::App* serve_command =
-      app.add_subcommand("serve", "Run the webhook service with its durable outbox and HTTP API");
-  serve_command->add_option("-c,--config", serve.config_path, "Path to the YAML config")
-      ->required();
-  serve_command->add_option("-l,--listen", serve.listen, "Address to listen on, HOST:PORT")
-      ->capture_default_str();
-  serve_command
-      ->add_option("-d,--data-dir", serve.data_dir, "Directory of the SQLite store (herald.db)")
-      ->capture_default_str();
-  serve_command->add_option("--api-token-env", serve.api_token_env,
-                            "Require this environment variable's value as a bearer token");
-  serve_command->add_option("--api-token-file", serve.api_token_file,
-                            "Require this file's contents as a bearer token");
-  serve_command->add_option("--workers", serve.workers, "Threads delivering async webhooks")
-      ->check(CLI::Range(1, 1024))
-      ->capture_default_str();
-  serve_command->add_option("--http-threads", serve.http_threads, "Connections served at once")
-      ->check(CLI::Range(1, 4096))
-      ->capture_default_str();
-  serve_command
-      ->add_option("--max-request-bytes", serve.max_request_bytes,
-                   "Largest accepted request body, in bytes")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_command
-      ->add_option("--lease-ms", serve.lease_ms,
-                   "Milliseconds a claimed delivery stays invisible to other claims; "
-                   "must exceed the longest webhook timeout")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_command
-      ->add_option("--retention-max-age", serve.retention_max_age_s,
-                   "Seconds finished deliveries stay in the delivery log")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_command
-      ->add_option("--retention-max-rows", serve.retention_max_rows,
-                   "Finished deliveries kept in the delivery log at most")
-      ->check(CLI::PositiveNumber)
-      ->capture_default_str();
-  serve_command
-      ->add_option("--shutdown-grace", serve.shutdown_grace_s,
-                   "Seconds to wait for sync calls in flight at shutdown")
-      ->check(CLI::NonNegativeNumber)
-      ->capture_default_str();
+  CLI::App* serve_command = AddServeCommand(app, serve);
 
   try {
     app.parse(argc, argv);
