@@ -1,9 +1,9 @@
 // The libcurl implementation of Transport.
 //
 // Each Send() borrows an easy handle from a pool and performs one blocking
-// transfer with it. All handles of a transport join one CURLSH that shares
-// the connection cache, DNS cache and TLS sessions, so a connection opened
-// by one call is reused by the next call on any thread.
+// transfer with it. A handle keeps its connections open between calls, so
+// the next call that borrows it, on any thread, reuses them. All handles of
+// a transport share one DNS cache and TLS session cache through a CURLSH.
 
 #include "transport/curl_transport.h"
 
@@ -44,9 +44,16 @@ struct HeaderListDeleter {
 };
 using HeaderList = std::unique_ptr<curl_slist, HeaderListDeleter>;
 
-// The connection cache, DNS cache and TLS session cache shared by the easy
-// handles of one transport. libcurl calls Lock() and Unlock() around every
-// access, from whichever thread performs a transfer.
+// The DNS cache and TLS session cache shared by the easy handles of one
+// transport. libcurl calls Lock() and Unlock() around every access, from
+// whichever thread performs a transfer.
+//
+// Connections are deliberately not shared (no CURL_LOCK_DATA_CONNECT): a
+// shared connection cache is not thread-safe in libcurl ("known bug 11.11"
+// in libcurl's KNOWN_BUGS, still open in Debian 12's 7.88), and under load
+// it corrupted memory of transfers on other threads. Each pooled easy
+// handle keeps its own connections instead; curl_easy_reset() leaves them
+// open, so a handle taken from the pool reuses them.
 class CurlShare {
  public:
   CurlShare() : share_(curl_share_init()) {
@@ -54,7 +61,6 @@ class CurlShare {
     curl_share_setopt(share_, CURLSHOPT_LOCKFUNC, &CurlShare::Lock);
     curl_share_setopt(share_, CURLSHOPT_UNLOCKFUNC, &CurlShare::Unlock);
     curl_share_setopt(share_, CURLSHOPT_USERDATA, this);
-    curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS);
     curl_share_setopt(share_, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
   }
