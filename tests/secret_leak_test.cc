@@ -262,7 +262,8 @@ TEST_F(SecretLeakTest, ServeLogsAndApiShowNoSecret) {
   auto list = client.Get("/v1/deliveries");
   ASSERT_TRUE(list);
   answers.push_back(list->body);
-  for (const auto& delivery : nlohmann::json::parse(list->body)["deliveries"]) {
+  const nlohmann::json listed = nlohmann::json::parse(list->body);
+  for (const auto& delivery : listed["deliveries"]) {
     auto detail = client.Get("/v1/deliveries/" + delivery["delivery_id"].get<std::string>());
     ASSERT_TRUE(detail);
     answers.push_back(detail->body);

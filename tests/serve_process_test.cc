@@ -50,7 +50,7 @@ class ServeProcessTest : public ::testing::Test {
            "    on-model-version-deployed:\n"
            "      - {name: notify, url: \""
         << receiver_.url(notify_path)
-        << "\", async: true, numRetries: 1000, timeout: 5}\n"
+        << "\", async: true, numRetries: 1000, timeout: 0.5}\n"
            "    on-model-version-predeployment:\n"
            "      - {name: gate, url: \""
         << receiver_.url("/gate") << "\", finalResponse: true, timeout: 5}\n";
@@ -250,8 +250,11 @@ TEST_F(ServeProcessTest, OutageWaitsOnDiskAndResumes) {
   std::cout << "resident memory: " << after_posting << " KiB after posting, " << during_outage
             << " KiB after 3 s of outage\n";
   // Deliveries wait on disk: retrying the backlog must not grow memory
-  // with the number of pending deliveries.
+  // with the number of pending deliveries. AddressSanitizer's quarantine
+  // holds freed memory back, so its builds cannot show this.
+#ifndef __SANITIZE_ADDRESS__
   EXPECT_LT(during_outage - after_posting, 32 * 1024);
+#endif
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <ctime>
 #include <nlohmann/json.hpp>
@@ -21,8 +22,7 @@ constexpr char kJsonType[] = "application/json";
 
 void SetJson(httplib::Response& response, int status, const json& body) {
   response.status = status;
-  response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                       kJsonType);
+  response.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n", kJsonType);
 }
 
 bool IsJsonContentType(const std::string& value) {
@@ -31,7 +31,8 @@ bool IsJsonContentType(const std::string& value) {
   const std::string_view media = std::string_view(value).substr(0, value.find(';'));
   std::string lowered;
   for (const char c : media) {
-    if (c != ' ' && c != '\t') lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (c != ' ' && c != '\t')
+      lowered += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   }
   return lowered == kJsonType;
 }
@@ -107,11 +108,18 @@ void SetJsonError(httplib::Response& response, int status, std::string_view code
 
 bool Api::Authorized(const httplib::Request& request) const {
   if (!options_.api_token) return true;
-  const std::string expected = "Bearer " + *options_.api_token;
   const std::string& given = request.get_header_value("Authorization");
+  // The scheme name is case-insensitive (RFC 9110, section 11.1).
+  constexpr std::string_view kScheme = "bearer ";
+  if (given.size() < kScheme.size()) return false;
+  for (std::size_t i = 0; i < kScheme.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(given[i])) != kScheme[i]) return false;
+  }
+  const std::string_view token = std::string_view(given).substr(kScheme.size());
+  const std::string& expected = *options_.api_token;
   // Constant-time comparison, so response timing does not reveal a prefix.
-  return given.size() == expected.size() &&
-         CRYPTO_memcmp(given.data(), expected.data(), given.size()) == 0;
+  return token.size() == expected.size() &&
+         CRYPTO_memcmp(token.data(), expected.data(), token.size()) == 0;
 }
 
 void Api::Install(httplib::Server& server) {
@@ -120,15 +128,15 @@ void Api::Install(httplib::Server& server) {
   // With Nagle's algorithm on, the body then waits for the client's delayed
   // ACK of the headers, about 40 ms on Linux, on every keep-alive request.
   server.set_tcp_nodelay(true);
-  server.set_pre_routing_handler([this](const httplib::Request& request,
-                                        httplib::Response& response) {
-    if (Authorized(request)) return httplib::Server::HandlerResponse::Unhandled;
-    response.set_header("WWW-Authenticate", "Bearer");
-    SetJsonError(response, 401, "unauthorized",
-                 "missing or invalid API token; send \"Authorization: Bearer <token>\"");
-    metrics_.CountHttpRequest("unauthorized", 401);
-    return httplib::Server::HandlerResponse::Handled;
-  });
+  server.set_pre_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        if (Authorized(request)) return httplib::Server::HandlerResponse::Unhandled;
+        response.set_header("WWW-Authenticate", "Bearer");
+        SetJsonError(response, 401, "unauthorized",
+                     "missing or invalid API token; send \"Authorization: Bearer <token>\"");
+        metrics_.CountHttpRequest("unauthorized", 401);
+        return httplib::Server::HandlerResponse::Handled;
+      });
   server.set_error_handler([this](const httplib::Request& /*request*/,
                                   httplib::Response& response) {
     if (!response.body.empty()) return;
@@ -137,6 +145,10 @@ void Api::Install(httplib::Server& server) {
                    fmt::format("the request body exceeds {} bytes", options_.max_request_bytes));
     } else if (response.status == 404) {
       SetJsonError(response, 404, "not_found", "no such route; see docs/api.md");
+    } else if (response.status == 400) {
+      SetJsonError(response, 400, "bad_request",
+                   "the request could not be read as HTTP/1.1; a POST needs a body or "
+                   "\"Content-Length: 0\" (curl: -d '')");
     } else {
       SetJsonError(response, response.status, std::to_string(response.status),
                    fmt::format("the request failed with HTTP {}", response.status));
@@ -190,9 +202,9 @@ void Api::PostEvent(const httplib::Request& request, httplib::Response& response
   const std::shared_ptr<const Runtime> runtime = runtime_.Current();
   const std::string& event = event_type->get_ref<const std::string&>();
   if (runtime->config->catalog.Find(event) == nullptr) {
-    return reject(kStatusBadRequest, "unknown_event",
-                  fmt::format("unknown event \"{}\"; `herald events` lists the known events",
-                              event));
+    return reject(
+        kStatusBadRequest, "unknown_event",
+        fmt::format("unknown event \"{}\"; `herald events` lists the known events", event));
   }
   Result<Outcome> outcome = runtime->dispatcher->Invoke(event, request.body);
   if (!outcome.ok()) {
@@ -233,9 +245,10 @@ void Api::ListDeliveries(const httplib::Request& request, httplib::Response& res
     if (!request.has_param(name)) continue;
     *bound = ParseTime(request.get_param_value(name));
     if (!*bound) {
-      return reject(fmt::format("{} must be RFC 3339 UTC, such as 2026-12-04T10:00:00Z, or Unix "
-                                "seconds",
-                                name));
+      return reject(
+          fmt::format("{} must be RFC 3339 UTC, such as 2026-12-04T10:00:00Z, or Unix "
+                      "seconds",
+                      name));
     }
   }
   if (request.has_param("limit")) {
@@ -261,10 +274,10 @@ void Api::ListDeliveries(const httplib::Request& request, httplib::Response& res
   for (const DeliveryRecord& record : page->deliveries) {
     deliveries.push_back(DeliveryToJson(record));
   }
-  SetJson(response, 200,
-          json{{"deliveries", std::move(deliveries)},
-               {"next_cursor", page->next_cursor.empty() ? json(nullptr)
-                                                         : json(page->next_cursor)}});
+  SetJson(
+      response, 200,
+      json{{"deliveries", std::move(deliveries)},
+           {"next_cursor", page->next_cursor.empty() ? json(nullptr) : json(page->next_cursor)}});
   metrics_.CountHttpRequest("/v1/deliveries", 200);
 }
 
@@ -283,6 +296,17 @@ void Api::GetDelivery(const httplib::Request& request, httplib::Response& respon
 
 void Api::Redeliver(const httplib::Request& request, httplib::Response& response) {
   const std::string id = request.matches[1];
+  // Sync deliveries keep no body in the log, and re-running one call of a
+  // chain out of order would not mean what the chain means.
+  Result<std::optional<DeliveryDetail>> original = store_.GetDelivery(id);
+  if (original.ok() && original.value() && !(*original)->delivery.async) {
+    SetJsonError(response, 409, "not_redeliverable",
+                 fmt::format("delivery \"{}\" is a sync call of an event's chain; post the "
+                             "event to /v1/events again instead",
+                             id));
+    metrics_.CountHttpRequest("/v1/deliveries/{id}/redeliver", 409);
+    return;
+  }
   const auto now = clock_.WallNow();
   Result<std::optional<DeliveryRecord>> created =
       store_.Redeliver(id, NewDeliveryId(now, random_), now);

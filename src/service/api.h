@@ -33,8 +33,13 @@ class Api {
  public:
   Api(ApiOptions options, const RuntimeHolder& runtime, Store& store, Metrics& metrics,
       Clock& clock, Random& random, std::function<void()> on_enqueued)
-      : options_(std::move(options)), runtime_(runtime), store_(store), metrics_(metrics),
-        clock_(clock), random_(random), on_enqueued_(std::move(on_enqueued)) {}
+      : options_(std::move(options)),
+        runtime_(runtime),
+        store_(store),
+        metrics_(metrics),
+        clock_(clock),
+        random_(random),
+        on_enqueued_(std::move(on_enqueued)) {}
 
   // Adds every route, the token check and the JSON error bodies.
   void Install(httplib::Server& server);

@@ -2,11 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
-
 namespace herald {
 
 DeliveryLogWriter::DeliveryLogWriter(Store& store, Metrics& metrics, std::size_t max_queued)
-    : store_(store), metrics_(metrics), max_queued_(max_queued),
+    : store_(store),
+      metrics_(metrics),
+      max_queued_(max_queued),
       thread_([this] { WriterLoop(); }) {}
 
 DeliveryLogWriter::~DeliveryLogWriter() { Stop(); }
@@ -95,9 +96,10 @@ void DeliveryLogWriter::WriteBatch(const std::vector<Entry>& batch) {
     return;
   }
 
-  spdlog::warn("delivery log batch write failed, writing its {} records one by one: "
-               "error=\"{}\"",
-               batch.size(), written.error().message);
+  spdlog::warn(
+      "delivery log batch write failed, writing its {} records one by one: "
+      "error=\"{}\"",
+      batch.size(), written.error().message);
   for (const Entry& entry : batch) {
     const Result<bool> single = store_.RecordSyncDelivery(entry.delivery, entry.attempts);
     if (!single.ok()) {

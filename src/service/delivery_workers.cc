@@ -23,7 +23,11 @@ constexpr std::chrono::seconds kMaxExcludingClaimPause{2};
 DeliveryWorkers::DeliveryWorkers(DeliveryWorkerOptions options, Store& store,
                                  const RuntimeHolder& runtime, Clock& clock, Random& random,
                                  Metrics& metrics)
-    : options_(options), store_(store), runtime_(runtime), clock_(clock), random_(random),
+    : options_(options),
+      store_(store),
+      runtime_(runtime),
+      clock_(clock),
+      random_(random),
       metrics_(metrics) {}
 
 DeliveryWorkers::~DeliveryWorkers() { Stop(); }
@@ -65,9 +69,10 @@ void DeliveryWorkers::Stop() {
   // Claimed but unsent deliveries would otherwise wait for their lease to
   // run out after the next start. If this fails they still come back then.
   if (Result<bool> released = store_.ReleaseLeases(unsent, clock_.WallNow()); !released.ok()) {
-    spdlog::warn("releasing {} claimed deliveries failed; they are retried when their lease "
-                 "ends: error=\"{}\"",
-                 unsent.size(), released.error().message);
+    spdlog::warn(
+        "releasing {} claimed deliveries failed; they are retried when their lease "
+        "ends: error=\"{}\"",
+        unsent.size(), released.error().message);
   }
 }
 
@@ -95,7 +100,8 @@ void DeliveryWorkers::ClaimLoop() {
   while (!stopping_) {
     const std::size_t used = queue_.size() + running_;
     if (used > capacity / 2) {
-      claim_wanted_.wait(lock, [&] { return stopping_ || queue_.size() + running_ <= capacity / 2; });
+      claim_wanted_.wait(lock,
+                         [&] { return stopping_ || queue_.size() + running_ <= capacity / 2; });
       continue;
     }
 
@@ -217,10 +223,10 @@ void DeliveryWorkers::Finish(const DeliveryRecord& record, const AttemptRecord& 
   Result<bool> recorded = store_.RecordAttempt(attempt, update);
   if (!recorded.ok()) {
     // The lease runs out and the delivery is attempted again: at least once.
-    spdlog::error("recording attempt failed: event={} webhook={} delivery_id={} attempt={} "
-                  "error=\"{}\"",
-                  record.event, record.webhook, record.delivery_id, attempt.number,
-                  recorded.error().message);
+    spdlog::error(
+        "recording attempt failed: event={} webhook={} delivery_id={} attempt={} "
+        "error=\"{}\"",
+        record.event, record.webhook, record.delivery_id, attempt.number, recorded.error().message);
     return;
   }
 
@@ -233,19 +239,20 @@ void DeliveryWorkers::Finish(const DeliveryRecord& record, const AttemptRecord& 
                           attempt.latency);
   if (update.status == DeliveryStatus::kPending) {
     metrics_.CountRetry(record.event, record.webhook);
-    spdlog::warn("attempt failed, retrying: event={} webhook={} delivery_id={} attempt={} "
-                 "error=\"{}\" next_attempt_at={}",
-                 record.event, record.webhook, record.delivery_id, attempt.number, attempt.error,
-                 duration_cast<std::chrono::milliseconds>(
-                     update.next_attempt_at.time_since_epoch()).count());
+    spdlog::warn(
+        "attempt failed, retrying: event={} webhook={} delivery_id={} attempt={} "
+        "error=\"{}\" next_attempt_at={}",
+        record.event, record.webhook, record.delivery_id, attempt.number, attempt.error,
+        duration_cast<std::chrono::milliseconds>(update.next_attempt_at.time_since_epoch())
+            .count());
     return;
   }
   metrics_.CountDelivery(record.event, record.webhook, success ? "succeeded" : "failed");
   if (!success) {
-    spdlog::error("delivery given up: event={} webhook={} delivery_id={} attempts={} "
-                  "error=\"{}\"",
-                  record.event, record.webhook, record.delivery_id, attempt.number,
-                  attempt.error);
+    spdlog::error(
+        "delivery given up: event={} webhook={} delivery_id={} attempts={} "
+        "error=\"{}\"",
+        record.event, record.webhook, record.delivery_id, attempt.number, attempt.error);
   }
 }
 

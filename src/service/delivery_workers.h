@@ -74,12 +74,12 @@ class DeliveryWorkers {
   Metrics& metrics_;
 
   mutable std::mutex mutex_;
-  std::condition_variable work_ready_;     // Workers wait for the queue.
-  std::condition_variable claim_wanted_;   // The claimer waits for room or news.
-  std::deque<DeliveryRecord> queue_;       // Guarded by mutex_.
-  std::size_t running_ = 0;                // Guarded by mutex_.
-  bool notified_ = false;                  // Guarded by mutex_.
-  bool stopping_ = false;                  // Guarded by mutex_.
+  std::condition_variable work_ready_;    // Workers wait for the queue.
+  std::condition_variable claim_wanted_;  // The claimer waits for room or news.
+  std::deque<DeliveryRecord> queue_;      // Guarded by mutex_.
+  std::size_t running_ = 0;               // Guarded by mutex_.
+  bool notified_ = false;                 // Guarded by mutex_.
+  bool stopping_ = false;                 // Guarded by mutex_.
   // Deliveries queued or running, by URL; guarded by mutex_.
   std::map<std::string, std::size_t, std::less<>> in_flight_by_url_;
   // URLs whose last attempt failed; guarded by mutex_.

@@ -58,16 +58,16 @@ std::string FormatLabels(const std::vector<std::pair<std::string, std::string>>&
 }
 
 void Metrics::CountEvent(std::string_view event, std::string_view decision) {
-  const std::string key = FormatLabels({{"event", std::string(event)},
-                                        {"decision", std::string(decision)}});
+  const std::string key =
+      FormatLabels({{"event", std::string(event)}, {"decision", std::string(decision)}});
   std::lock_guard lock(mutex_);
   ++events_[key];
 }
 
 void Metrics::ObserveAttempt(std::string_view event, std::string_view webhook,
                              std::string_view result, std::chrono::microseconds latency) {
-  const std::string pair_key = FormatLabels({{"event", std::string(event)},
-                                             {"webhook", std::string(webhook)}});
+  const std::string pair_key =
+      FormatLabels({{"event", std::string(event)}, {"webhook", std::string(webhook)}});
   const std::string result_key = FormatLabels({{"event", std::string(event)},
                                                {"webhook", std::string(webhook)},
                                                {"result", std::string(result)}});
@@ -83,8 +83,8 @@ void Metrics::ObserveAttempt(std::string_view event, std::string_view webhook,
 }
 
 void Metrics::CountRetry(std::string_view event, std::string_view webhook) {
-  const std::string key = FormatLabels({{"event", std::string(event)},
-                                        {"webhook", std::string(webhook)}});
+  const std::string key =
+      FormatLabels({{"event", std::string(event)}, {"webhook", std::string(webhook)}});
   std::lock_guard lock(mutex_);
   ++retries_[key];
 }
@@ -99,8 +99,8 @@ void Metrics::CountDelivery(std::string_view event, std::string_view webhook,
 }
 
 void Metrics::CountHttpRequest(std::string_view route, int status) {
-  const std::string key = FormatLabels({{"route", std::string(route)},
-                                        {"code", std::to_string(status)}});
+  const std::string key =
+      FormatLabels({{"route", std::string(route)}, {"code", std::to_string(status)}});
   std::lock_guard lock(mutex_);
   ++http_requests_[key];
 }
@@ -125,10 +125,10 @@ std::string Metrics::Render(const std::optional<OutboxStats>& outbox) const {
                       "Events received by POST /v1/events, by decision.", events_);
   AppendCounterFamily(out, "herald_deliveries_total",
                       "Finished deliveries by event, webhook and outcome.", deliveries_);
-  AppendCounterFamily(out, "herald_attempts_total",
-                      "HTTP attempts by event, webhook and result.", attempts_);
-  AppendCounterFamily(out, "herald_retries_total",
-                      "Retries scheduled after a failed attempt.", retries_);
+  AppendCounterFamily(out, "herald_attempts_total", "HTTP attempts by event, webhook and result.",
+                      attempts_);
+  AppendCounterFamily(out, "herald_retries_total", "Retries scheduled after a failed attempt.",
+                      retries_);
 
   AppendHeader(out, "herald_attempt_duration_seconds", "histogram",
                "Latency of one HTTP attempt, connect to last response byte.");
@@ -136,8 +136,9 @@ std::string Metrics::Render(const std::optional<OutboxStats>& outbox) const {
     // Drop the closing brace so the le label can be appended.
     const std::string open = labels.substr(0, labels.size() - 1);
     for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
-      fmt::format_to(std::back_inserter(out), "herald_attempt_duration_seconds_bucket{},le=\"{}\"}} {}\n",
-                     open, FormatBound(kLatencyBuckets[i]), histogram.buckets[i]);
+      fmt::format_to(std::back_inserter(out),
+                     "herald_attempt_duration_seconds_bucket{},le=\"{}\"}} {}\n", open,
+                     FormatBound(kLatencyBuckets[i]), histogram.buckets[i]);
     }
     fmt::format_to(std::back_inserter(out),
                    "herald_attempt_duration_seconds_bucket{},le=\"+Inf\"}} {}\n"

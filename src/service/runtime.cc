@@ -23,9 +23,8 @@ std::shared_ptr<const Runtime> BuildRuntime(std::shared_ptr<const Config> config
   options.observer = dependencies.observer;
   options.async_runner = dependencies.async_runner;
   runtime->dispatcher = Dispatcher::Create(config, std::move(options));
-  runtime->deliverer = std::make_unique<Deliverer>(*config, *dependencies.transport,
-                                                   *dependencies.clock, *dependencies.random,
-                                                   nullptr);
+  runtime->deliverer = std::make_unique<Deliverer>(
+      *config, *dependencies.transport, *dependencies.clock, *dependencies.random, nullptr);
   return runtime;
 }
 

@@ -1,8 +1,8 @@
 #ifndef HERALD_SERVICE_RUNTIME_H_
 #define HERALD_SERVICE_RUNTIME_H_
 
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "engine/deliverer.h"

@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include <future>
+#include <optional>
 
 #include "receiver/http_server_thread.h"
 #include "service/api.h"
@@ -24,6 +25,23 @@ std::string JoinErrors(const LoadResult& loaded) {
     joined += error.ToString();
   }
   return joined;
+}
+
+// Returns why `config` cannot run with claims leased for `lease`: an async
+// attempt that outlasts its lease is claimed and sent again by another
+// worker while it is still in flight.
+std::optional<std::string> CheckLease(const Config& config, std::chrono::milliseconds lease) {
+  for (const auto& [name, event] : config.events) {
+    for (const WebhookConfig& webhook : event.webhooks) {
+      if (webhook.async && webhook.timeout >= lease) {
+        return fmt::format(
+            "--lease-ms ({} ms) must exceed the timeout of every async webhook, but webhook "
+            "\"{}\" of event {} has a timeout of {} ms; raise --lease-ms or lower the timeout",
+            lease.count(), webhook.name, name, webhook.timeout.count());
+      }
+    }
+  }
+  return std::nullopt;
 }
 
 void LogWarnings(const LoadResult& loaded) {
@@ -68,6 +86,9 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options,
   if (!loaded.ok()) {
     return Error{ErrorCode::kInvalidArgument, JoinErrors(loaded)};
   }
+  if (auto problem = CheckLease(*loaded.config, options.workers.lease)) {
+    return Error{ErrorCode::kInvalidArgument, *problem};
+  }
   LogWarnings(loaded);
 
   auto state = std::make_unique<State>();
@@ -76,9 +97,8 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options,
   store_options.path = options.data_dir + "/herald.db";
   Result<std::unique_ptr<Store>> store = OpenSqliteStore(store_options);
   if (!store.ok()) {
-    return Error{ErrorCode::kUnavailable,
-                 fmt::format("cannot open the store {}: {}", store_options.path,
-                             store.error().message)};
+    return Error{ErrorCode::kUnavailable, fmt::format("cannot open the store {}: {}",
+                                                      store_options.path, store.error().message)};
   }
   state->store = std::move(store.value());
   state->log_writer = std::make_unique<DeliveryLogWriter>(*state->store, state->metrics,
@@ -89,13 +109,12 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options,
     if (raw->workers) raw->workers->Notify();
   });
   state->runtime.Replace(BuildRuntime(loaded.config, state->Dependencies()));
-  state->workers = std::make_unique<DeliveryWorkers>(options.workers, *state->store,
-                                                     state->runtime, *state->clock,
-                                                     *state->random, state->metrics);
+  state->workers = std::make_unique<DeliveryWorkers>(options.workers, *state->store, state->runtime,
+                                                     *state->clock, *state->random, state->metrics);
   ApiOptions api_options{options.api_token, options.max_request_bytes};
-  state->api = std::make_unique<Api>(api_options, state->runtime, *state->store, state->metrics,
-                                     *state->clock, *state->random,
-                                     [raw] { raw->workers->Notify(); });
+  state->api =
+      std::make_unique<Api>(api_options, state->runtime, *state->store, state->metrics,
+                            *state->clock, *state->random, [raw] { raw->workers->Notify(); });
   HttpServerThread::Options http_options;
   http_options.keep_alive_timeout = options.keep_alive_timeout;
   http_options.worker_threads = options.http_threads;
@@ -132,6 +151,16 @@ LoadResult Service::Reload() {
       spdlog::error("config reload rejected, keeping the current config: {}", error.ToString());
     }
     state_->metrics.CountReload("failure");
+    return loaded;
+  }
+  if (auto problem = CheckLease(*loaded.config, state_->options.workers.lease)) {
+    spdlog::error("config reload rejected, keeping the current config: {}", *problem);
+    state_->metrics.CountReload("failure");
+    Diagnostic diagnostic;
+    diagnostic.file = state_->options.config_path;
+    diagnostic.message = *problem;
+    loaded.errors.push_back(std::move(diagnostic));
+    loaded.config.reset();
     return loaded;
   }
   LogWarnings(loaded);
@@ -173,7 +202,8 @@ void Service::Shutdown() {
 
 void Service::State::RetentionLoop() {
   std::unique_lock lock(retention_mutex);
-  while (!retention_wakeup.wait_for(lock, options.retention_interval, [this] { return stopping; })) {
+  while (
+      !retention_wakeup.wait_for(lock, options.retention_interval, [this] { return stopping; })) {
     lock.unlock();
     Result<RetentionResult> result = store->ApplyRetention(
         clock->WallNow(), options.retention_max_age, options.retention_max_rows);

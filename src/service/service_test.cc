@@ -45,11 +45,17 @@ std::string ConfigYaml(const LoopbackReceiver& receiver, const std::string& extr
          extra +
          "  config:\n"
          "    on-model-version-predeployment:\n"
-         "      - {name: gate, url: \"" + receiver.url("/gate") + "\", finalResponse: true, "
+         "      - {name: gate, url: \"" +
+         receiver.url("/gate") +
+         "\", finalResponse: true, "
          "timeout: 2}\n"
-         "      - {name: audit, url: \"" + receiver.url("/audit") + "\", async: true}\n"
+         "      - {name: audit, url: \"" +
+         receiver.url("/audit") +
+         "\", async: true}\n"
          "    on-model-version-deployed:\n"
-         "      - {name: notify, url: \"" + receiver.url("/notify") + "\", async: true, "
+         "      - {name: notify, url: \"" +
+         receiver.url("/notify") +
+         "\", async: true, "
          "numRetries: 5}\n";
 }
 
@@ -245,8 +251,7 @@ TEST_F(ServiceTest, BadRequestsStoreNothing) {
       {"not an object", "[1,2,3]", "application/json", 400, "invalid_payload"},
       {"missing event_type", R"({"version_endpoint":{}})", "application/json", 400,
        "missing_event_type"},
-      {"numeric event_type", R"({"event_type":5})", "application/json", 400,
-       "missing_event_type"},
+      {"numeric event_type", R"({"event_type":5})", "application/json", 400, "missing_event_type"},
       {"unknown event", R"({"event_type":"on-model-version-deploy"})", "application/json", 400,
        "unknown_event"},
       {"wrong content type", kDeployedEvent, "text/plain", 415, "unsupported_media_type"},
@@ -307,6 +312,11 @@ TEST_F(ServiceTest, ApiTokenRequiredOnEveryRoute) {
   client_->set_bearer_token_auth("s3cret-api-token");
   EXPECT_EQ(PostEvent(kDeployedEvent)->status, 200);
   EXPECT_EQ(client_->Get("/healthz")->status, 200);
+
+  // The scheme name is case-insensitive; the token is not.
+  httplib::Client lower("127.0.0.1", service_->port());
+  EXPECT_EQ(lower.Get("/healthz", {{"Authorization", "bearer s3cret-api-token"}})->status, 200);
+  EXPECT_EQ(lower.Get("/healthz", {{"Authorization", "Bearer S3CRET-API-TOKEN"}})->status, 401);
 }
 
 TEST_F(ServiceTest, DeliveryLogFiltersAndPages) {
@@ -333,21 +343,22 @@ TEST_F(ServiceTest, DeliveryLogFiltersAndPages) {
   }
   EXPECT_EQ(seen.size(), 5U);
 
-  EXPECT_EQ(json::parse(client_->Get("/v1/deliveries?event=on-model-created")->body)["deliveries"]
-                .size(),
-            0U);
+  EXPECT_EQ(
+      json::parse(client_->Get("/v1/deliveries?event=on-model-created")->body)["deliveries"].size(),
+      0U);
   EXPECT_EQ(client_->Get("/v1/deliveries?status=bogus")->status, 400);
   EXPECT_EQ(client_->Get("/v1/deliveries?limit=0")->status, 400);
   EXPECT_EQ(client_->Get("/v1/deliveries?created_after=yesterday")->status, 400);
   EXPECT_EQ(client_->Get("/v1/deliveries?created_after=2999-01-01T00:00:00Z")->status, 400);
-  EXPECT_EQ(json::parse(client_->Get("/v1/deliveries?created_before=1000000000")->body)
-                ["deliveries"]
-                    .size(),
-            0U);
-  EXPECT_EQ(json::parse(client_->Get("/v1/deliveries?created_after=2200-01-01T00:00:00Z")->body)
-                ["deliveries"]
-                    .size(),
-            0U);
+  EXPECT_EQ(
+      json::parse(client_->Get("/v1/deliveries?created_before=1000000000")->body)["deliveries"]
+          .size(),
+      0U);
+  EXPECT_EQ(
+      json::parse(
+          client_->Get("/v1/deliveries?created_after=2200-01-01T00:00:00Z")->body)["deliveries"]
+          .size(),
+      0U);
 }
 
 TEST_F(ServiceTest, RedeliverSendsAgainWithNewId) {
@@ -368,6 +379,18 @@ TEST_F(ServiceTest, RedeliverSendsAgainWithNewId) {
   ASSERT_TRUE(receiver_.WaitForRequests(2, seconds(10)));
   EXPECT_EQ(receiver_.requests()[1].body, kDeployedEvent);
   EXPECT_EQ(client_->Post("/v1/deliveries/nope/redeliver", "", "application/json")->status, 404);
+
+  // A sync call of a chain cannot be redelivered on its own.
+  receiver_.SetResponse("/gate", ScriptedResponse::Status(200, "{}"));
+  ASSERT_EQ(PostEvent(kPredeploymentEvent)->status, 200);
+  const json gate = WaitForDelivery("gate", "succeeded");
+  ASSERT_EQ(gate.size(), 1U);
+  auto sync =
+      client_->Post("/v1/deliveries/" + gate[0]["delivery_id"].get<std::string>() + "/redeliver",
+                    "", "application/json");
+  ASSERT_TRUE(sync);
+  EXPECT_EQ(sync->status, 409);
+  EXPECT_EQ(json::parse(sync->body)["code"], "not_redeliverable");
   EXPECT_EQ(client_->Get("/v1/deliveries/nope")->status, 404);
 }
 
@@ -390,8 +413,7 @@ TEST_F(ServiceTest, HealthReadinessAndMetrics) {
         "webhook=\"notify\"} 1",
         "herald_outbox_pending 0", "herald_outbox_oldest_pending_age_seconds 0",
         "# TYPE herald_attempt_duration_seconds histogram"}) {
-    EXPECT_NE(metrics->body.find(expected), std::string::npos) << expected << "\n"
-                                                               << metrics->body;
+    EXPECT_NE(metrics->body.find(expected), std::string::npos) << expected << "\n" << metrics->body;
   }
 }
 
@@ -413,8 +435,26 @@ TEST_F(ServiceTest, ReloadSwapsValidConfigAndKeepsOldOnError) {
   ASSERT_EQ(PostEvent(kDeployedEvent)->status, 200);
   ASSERT_TRUE(receiver_.WaitForRequests(2, seconds(10)));
   EXPECT_EQ(receiver_.requests()[1].path, "/notify-v2");
-  EXPECT_NE(client_->Get("/metrics")->body.find("herald_config_reloads_total{result=\"failure\"} 1"),
-            std::string::npos);
+  EXPECT_NE(
+      client_->Get("/metrics")->body.find("herald_config_reloads_total{result=\"failure\"} 1"),
+      std::string::npos);
+}
+
+TEST_F(ServiceTest, LeaseShorterThanTimeoutIsRejected) {
+  WriteConfig(ConfigYaml(receiver_));
+  ServiceOptions options;
+  options.config_path = config_path_;
+  options.port = 0;
+  options.data_dir = dir_ + "/data";
+  options.workers.lease = seconds(10);  // The notify webhook's timeout is the default 10 s.
+
+  Result<std::unique_ptr<Service>> created = Service::Create(options);
+
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_NE(created.error().message.find("--lease-ms (10000 ms)"), std::string::npos)
+      << created.error().message;
+  EXPECT_NE(created.error().message.find("\"notify\""), std::string::npos);
 }
 
 TEST_F(ServiceTest, PendingDeliveriesSurviveRestart) {
@@ -437,7 +477,8 @@ TEST_F(ServiceTest, PendingDeliveriesSurviveRestart) {
     std::this_thread::sleep_for(milliseconds(20));
   }
   EXPECT_EQ(WaitForDelivery("notify", "succeeded").size(), 3U);
-  EXPECT_TRUE(json::parse(client_->Get("/v1/deliveries?status=pending")->body)["deliveries"].empty());
+  EXPECT_TRUE(
+      json::parse(client_->Get("/v1/deliveries?status=pending")->body)["deliveries"].empty());
 }
 
 }  // namespace

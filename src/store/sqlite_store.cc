@@ -125,8 +125,8 @@ class SqliteStore final : public Store {
     if (deliveries.empty()) return true;
     return writer_.Run([&](sqlite::Connection& db) -> Result<bool> {
       for (const SyncDeliveryLog& entry : deliveries) {
-        Result<bool> inserted = sqlite_writes::InsertSyncDelivery(db, entry.delivery, entry.attempts,
-                                                                  max_response_body_bytes_);
+        Result<bool> inserted = sqlite_writes::InsertSyncDelivery(
+            db, entry.delivery, entry.attempts, max_response_body_bytes_);
         if (!inserted.ok()) return inserted.error();
       }
       return true;

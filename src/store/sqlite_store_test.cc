@@ -639,6 +639,39 @@ TEST_F(SqliteStoreTest, GetDeliveryReturnsAttemptsInOrder) {
   EXPECT_FALSE(missing.value().has_value());
 }
 
+TEST_F(SqliteStoreTest, SyncDeliveriesBatchIsAllOrNone) {
+  auto make = [](const std::string& id) {
+    SyncDeliveryLog log;
+    log.delivery.delivery_id = id;
+    log.delivery.event = "model.deploying";
+    log.delivery.webhook = "gate";
+    log.delivery.url = "http://127.0.0.1:9/gate";
+    log.delivery.async = false;
+    log.delivery.max_attempts = 1;
+    log.delivery.created_at = kT0;
+    log.delivery.next_attempt_at = kT0;
+    log.delivery.status = DeliveryStatus::kSucceeded;
+    log.delivery.attempts = 1;
+    log.delivery.last_status = 200;
+    log.delivery.updated_at = kT0;
+    log.attempts = {MakeAttempt(id, 1, 200)};
+    return log;
+  };
+
+  EXPECT_TRUE(store_->RecordSyncDeliveries({}).ok());
+  Result<bool> recorded = store_->RecordSyncDeliveries({make("b1"), make("b2")});
+  ASSERT_TRUE(recorded.ok()) << recorded.error().message;
+  EXPECT_EQ(Get("b1").attempts.size(), 1u);
+  EXPECT_EQ(Get("b2").delivery.status, DeliveryStatus::kSucceeded);
+
+  // "b1" exists already, so the whole batch fails and "b3" is not stored.
+  Result<bool> duplicate = store_->RecordSyncDeliveries({make("b3"), make("b1")});
+  EXPECT_FALSE(duplicate.ok());
+  Result<std::optional<DeliveryDetail>> b3 = store_->GetDelivery("b3");
+  ASSERT_TRUE(b3.ok());
+  EXPECT_FALSE(b3.value().has_value());
+}
+
 TEST_F(SqliteStoreTest, SyncDeliveryJoinsLog) {
   DeliveryRecord sync;
   sync.delivery_id = "s1";
