@@ -59,20 +59,28 @@ constexpr std::size_t kMaxRequestBytes = 16 * 1024 * 1024;
 
 std::string_view ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 204: return "No Content";
-    case 404: return "Not Found";
-    case 500: return "Internal Server Error";
-    case 501: return "Not Implemented";
-    case 502: return "Bad Gateway";
-    case 503: return "Service Unavailable";
-    default: return "Status";
+    case 200:
+      return "OK";
+    case 204:
+      return "No Content";
+    case 404:
+      return "Not Found";
+    case 500:
+      return "Internal Server Error";
+    case 501:
+      return "Not Implemented";
+    case 502:
+      return "Bad Gateway";
+    case 503:
+      return "Service Unavailable";
+    default:
+      return "Status";
   }
 }
 
 std::string BuildResponse(int status, std::string_view body, bool close) {
-  std::string response = "HTTP/1.1 " + std::to_string(status) + " " +
-                         std::string(ReasonPhrase(status)) + "\r\n";
+  std::string response =
+      "HTTP/1.1 " + std::to_string(status) + " " + std::string(ReasonPhrase(status)) + "\r\n";
   if (!body.empty()) response += "Content-Type: application/json\r\n";
   response += "Content-Length: " + std::to_string(body.size()) + "\r\n";
   if (close) response += "Connection: close\r\n";
@@ -156,7 +164,9 @@ struct Connection {
 class Loop {
  public:
   Loop(const Options& options, int listen_fd)
-      : options_(options), listen_fd_(listen_fd), epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
+      : options_(options),
+        listen_fd_(listen_fd),
+        epoll_fd_(epoll_create1(EPOLL_CLOEXEC)),
         ok_response_(BuildResponse(options.status, options.body, false)) {}
 
   void Run() {
@@ -262,8 +272,8 @@ class Loop {
         connection.output += BuildResponse(200, count, head.close);
       } else {
         g_requests.fetch_add(1, std::memory_order_relaxed);
-        connection.output += head.close ? BuildResponse(options_.status, options_.body, true)
-                                        : ok_response_;
+        connection.output +=
+            head.close ? BuildResponse(options_.status, options_.body, true) : ok_response_;
       }
       connection.close_after_write = head.close;
       consumed += total;
