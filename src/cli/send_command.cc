@@ -76,10 +76,9 @@ void ExplainAsyncFailures(const std::vector<WebhookResult>& results, std::ostrea
   for (const WebhookResult& result : results) {
     if (result.state == WebhookState::kSucceeded) continue;
     fmt::print(err,
-               "herald: async webhook \"{}\" ({}) failed after {} attempt{}: {} "
-               "(delivery {}; the outcome is unchanged)\n",
-               result.name, result.url, result.attempts.size(),
-               result.attempts.size() == 1 ? "" : "s", result.error, result.delivery_id);
+               "herald: async webhook \"{}\" ({}) failed: {} (delivery {}; the outcome is "
+               "unchanged)\n",
+               result.name, result.url, result.error, result.delivery_id);
   }
 }
 

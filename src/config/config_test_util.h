@@ -3,11 +3,13 @@
 
 // Helpers shared by the config tests.
 
+#include <cstddef>
 #include <map>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -48,6 +50,17 @@ inline std::string Describe(const std::vector<Diagnostic>& diagnostics) {
   for (const Diagnostic& diagnostic : diagnostics) text += diagnostic.ToString() + "\n";
   return text;
 }
+
+// One row of a table of configs that must fail to load: the event's webhook
+// list and the diagnostic expected for it.
+struct DiagnosticCase {
+  std::string label;
+  std::string list;  // the event's webhook list in YAML flow style
+  std::optional<std::size_t> index;
+  std::string webhook_name;
+  std::string field;
+  std::string message_part;
+};
 
 }  // namespace herald::testing_config
 

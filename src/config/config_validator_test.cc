@@ -18,14 +18,7 @@ using testing_config::ConfigWithEvent;
 using testing_config::Describe;
 using testing_config::Load;
 
-struct ReferenceCase {
-  std::string label;
-  std::string list;  // the event's webhook list in YAML flow style
-  std::optional<std::size_t> index;
-  std::string webhook_name;
-  std::string field;
-  std::string message_part;
-};
+using ReferenceCase = testing_config::DiagnosticCase;
 
 TEST(ConfigValidatorTest, ReferenceErrors) {
   const std::vector<ReferenceCase> cases = {

@@ -18,14 +18,7 @@ using testing_config::ConfigWithEvent;
 using testing_config::Describe;
 using testing_config::Load;
 
-struct ErrorCase {
-  std::string label;
-  std::string list;  // the event's webhook list in YAML flow style
-  std::optional<std::size_t> index;
-  std::string webhook_name;
-  std::string field;
-  std::string message_part;
-};
+using ErrorCase = testing_config::DiagnosticCase;
 
 // Checks that `list` gives exactly the one error that `expected` describes.
 void ExpectSingleError(const ErrorCase& expected,

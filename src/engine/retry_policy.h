@@ -27,7 +27,7 @@ struct RetryDecision {
   bool retry = false;
   // Wait before the next attempt, when `retry`.
   std::chrono::milliseconds delay{0};
-  // Why no further attempt is made, when not `retry` and the attempt failed.
+  // Reason no further attempt is made, when not `retry` and the attempt failed.
   std::string stop_reason;
   // True when the stop is due to the event deadline.
   bool deadline_exceeded = false;

@@ -47,15 +47,16 @@ std::string AbortCode(const Outcome& outcome) {
     if (last.transport_error != TransportError::kNone) {
       return std::string(TransportErrorName(last.transport_error));
     }
-    // A 200 fails only when its body is unusable.
+    // ClassifyAttempt fails a 200 only when its body had to be JSON and
+    // was not.
     if (last.status == 200) return "invalid_response";
     return std::to_string(last.status);
   }
   return "aborted";
 }
 
-// Returns the version_endpoint to answer with: the final response's when it
-// has one, otherwise the request's; null when neither has one.
+// Returns the version_endpoint for a 200 response: the final response's
+// when it has one, otherwise the request's, otherwise null.
 json ResponseVersionEndpoint(const Outcome& outcome, const json& request) {
   if (outcome.final_response) {
     const json final_response = json::parse(*outcome.final_response, nullptr, false);

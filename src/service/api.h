@@ -44,7 +44,7 @@ class Api {
   // Adds every route, the token check and the JSON error bodies.
   void Install(httplib::Server& server);
 
-  // From now on POST /v1/events and /readyz answer 503.
+  // Makes POST /v1/events and /readyz return 503 from now on.
   void BeginShutdown() { shutting_down_.store(true); }
 
  private:

@@ -36,10 +36,10 @@ struct DeliveryWorkerOptions {
 // Sends the outbox's due deliveries with the engine's retry rules.
 //
 // A claimer thread leases due deliveries from the store into a bounded
-// in-memory queue; worker threads make one attempt each and record it with
-// the delivery's next state (retry at a later time, succeeded, or failed)
-// in one store transaction. Retries therefore wait on disk, not in memory,
-// and survive restarts. Thread-safe.
+// in-memory queue. Each worker thread makes one attempt and records it
+// with the delivery's next state (retry at a later time, succeeded, or
+// failed) in one store transaction. Retries therefore wait on disk, not in
+// memory, and survive restarts. Thread-safe.
 class DeliveryWorkers {
  public:
   DeliveryWorkers(DeliveryWorkerOptions options, Store& store, const RuntimeHolder& runtime,

@@ -23,7 +23,7 @@ struct Runtime {
   const WebhookConfig* FindWebhook(std::string_view event, std::string_view webhook) const;
 };
 
-// What every Runtime shares, whatever its config.
+// Dependencies shared by every Runtime, whatever its config.
 struct RuntimeDependencies {
   std::shared_ptr<Transport> transport;
   Clock* clock = nullptr;
