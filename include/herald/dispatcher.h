@@ -37,6 +37,8 @@ struct DeliveryContext {
   std::string url;
   std::string delivery_id;
   bool async = false;
+  // Attempts the webhook's config allows for this delivery.
+  int max_attempts = 1;
 };
 
 // Receives every attempt and every finished delivery. Called on the thread

@@ -78,8 +78,8 @@ DeliveryOutput Deliverer::Deliver(const DeliveryJob& job) {
   result.url = webhook.url;
   result.async = webhook.async;
   result.delivery_id = job.delivery_id;
-  const DeliveryContext context{std::string(job.event), webhook.name, webhook.url, job.delivery_id,
-                                webhook.async};
+  const DeliveryContext context{std::string(job.event), webhook.name,  webhook.url,
+                                job.delivery_id,        webhook.async, webhook.max_attempts};
   const Clock::TimePoint started = clock_.Now();
 
   for (int number = 1;; ++number) {

@@ -40,7 +40,7 @@ void DeliveryLogWriter::OnFinished(const DeliveryContext& context, const Webhook
   delivery.webhook = context.webhook;
   delivery.url = context.url;
   delivery.async = false;
-  delivery.max_attempts = static_cast<int>(result.attempts.size());
+  delivery.max_attempts = context.max_attempts;
   delivery.created_at = result.attempts.front().started_at;
   delivery.next_attempt_at = delivery.created_at;
   delivery.status = succeeded ? DeliveryStatus::kSucceeded : DeliveryStatus::kFailed;

@@ -233,6 +233,8 @@ TEST_F(ServiceTest, SyncDeliveriesAppearInLog) {
   ASSERT_EQ(gate.size(), 1U);
   EXPECT_EQ(gate[0]["async"], false);
   EXPECT_EQ(gate[0]["event"], "on-model-version-predeployment");
+  EXPECT_EQ(gate[0]["max_attempts"], 3);  // numRetries 0 means three attempts.
+  EXPECT_EQ(gate[0]["attempt_count"], 1);
 }
 
 struct BadRequestCase {
