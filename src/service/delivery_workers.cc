@@ -239,6 +239,8 @@ void DeliveryWorkers::Finish(const DeliveryRecord& record, const AttemptRecord& 
                           attempt.latency);
   if (update.status == DeliveryStatus::kPending) {
     metrics_.CountRetry(record.event, record.webhook);
+    // NOTE: one line per failed attempt, not rate-limited: an outage with a
+    // large backlog logs every retry (herald_retries_total counts them too).
     spdlog::warn(
         "attempt failed, retrying: event={} webhook={} delivery_id={} attempt={} "
         "error=\"{}\" next_attempt_at={}",
