@@ -93,6 +93,7 @@ TEST(EventsCommand, ListsCatalogueWithPolicies) {
 TEST(Command, UnknownSubcommandExitsTwo) {
   const ProcessResult result = RunProcess({HERALD_BINARY, "frobnicate"});
   EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("unknown subcommand \"frobnicate\""), std::string::npos) << result.err;
 }
 
 }  // namespace

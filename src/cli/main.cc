@@ -166,6 +166,18 @@ int main(int argc, char** argv) {
   ServeOptions serve;
   CLI::App* serve_command = AddServeCommand(app, serve);
 
+  // CLI11 reports an unknown first word only as "A subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    try {
+      (void)app.get_subcommand(argv[1]);
+    } catch (const CLI::OptionNotFound&) {
+      std::cerr << "herald: unknown subcommand \"" << argv[1]
+                << "\"; the subcommands are validate, send, events, receive, signing-key and "
+                   "serve (herald --help)\n";
+      return kExitUsage;
+    }
+  }
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -53,9 +53,12 @@ Classification ClassifyAttempt(const HttpResponse& response, bool body_must_be_j
   const int status = response.status;
   if (status >= 300 && status <= 399) {
     const auto location = response.FindHeader("Location");
+    if (!location) {
+      return {Verdict::kPermanent,
+              fmt::format("HTTP {} without a Location header; redirects are not followed", status)};
+    }
     return {Verdict::kPermanent,
-            fmt::format("HTTP {}: redirect to {} is not followed", status,
-                        location ? std::string(*location) : std::string("(no Location header)"))};
+            fmt::format("HTTP {}: redirect to {} is not followed", status, *location)};
   }
   if (status != 200) {
     const Verdict verdict = IsRetryableStatus(status) ? Verdict::kRetryable : Verdict::kPermanent;

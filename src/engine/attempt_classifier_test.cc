@@ -66,6 +66,14 @@ TEST(ClassifyAttempt, RedirectNamesLocation) {
   EXPECT_EQ(result.reason, "HTTP 302: redirect to http://127.0.0.1:9/elsewhere is not followed");
 }
 
+TEST(ClassifyAttempt, RedirectWithoutLocation) {
+  HttpResponse response;
+  response.status = 307;
+  const Classification result = ClassifyAttempt(response, false);
+  EXPECT_EQ(result.verdict, Verdict::kPermanent);
+  EXPECT_EQ(result.reason, "HTTP 307 without a Location header; redirects are not followed");
+}
+
 TEST(ClassifyAttempt, UsedBodyMustBeJson) {
   HttpResponse response;
   response.status = 200;
