@@ -119,7 +119,7 @@ struct EventConfig {
 };
 
 struct Config {
-  // Where the config was read from, for messages; "<string>" when it was
+  // Path the config was read from, for messages; "<string>" when it was
   // loaded from memory.
   std::string source;
 
@@ -132,7 +132,7 @@ struct Config {
   // further.
   std::size_t max_response_bytes = 1024 * 1024;
 
-  // Which peers webhook calls may connect to; see herald/egress_policy.h.
+  // Peers that webhook calls may connect to; see herald/egress_policy.h.
   EgressPolicy egress;
 
   // The global `tls:` settings, the base of every WebhookConfig::tls.

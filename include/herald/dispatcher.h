@@ -60,9 +60,9 @@ struct AsyncDelivery {
   std::string delivery_id;
 };
 
-// Where async deliveries go once every sync webhook has succeeded. The
-// default runs them on an in-process thread pool; the service writes them
-// to its durable outbox instead.
+// Destination of async deliveries once every sync webhook has succeeded.
+// The default runs them on an in-process thread pool, and the service
+// writes them to its durable outbox instead.
 class AsyncRunner {
  public:
   virtual ~AsyncRunner() = default;

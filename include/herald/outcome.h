@@ -64,7 +64,7 @@ struct WebhookResult {
   std::string delivery_id;
   WebhookState state = WebhookState::kSkipped;
   std::vector<Attempt> attempts;
-  // Why the delivery failed or was skipped; empty on success.
+  // Reason the delivery failed or was skipped; empty on success.
   std::string error;
   // Body of the successful response (empty otherwise).
   std::string response_body;
@@ -83,8 +83,8 @@ struct Outcome {
   // Body returned by the sync webhook marked finalResponse, when the whole
   // sync chain succeeded.
   std::optional<std::string> final_response;
-  // Why the platform must abort, or why a notification's chain failed;
-  // empty when every sync webhook succeeded.
+  // Reason the platform must abort, or the reason a notification's chain
+  // failed. Empty when every sync webhook succeeded.
   std::string failure;
   // Set when the async deliveries could not be handed to the async runner,
   // for example because the service's outbox could not be written. Their

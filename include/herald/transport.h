@@ -48,7 +48,7 @@ struct HttpRequest {
   std::vector<std::string> resolve_overrides;
 };
 
-// Why an attempt produced no complete HTTP response.
+// Reason an attempt produced no complete HTTP response.
 enum class TransportError {
   kNone,
   kResolveFailed,   // The host name did not resolve.

@@ -12,19 +12,12 @@ const WebhookConfig* Runtime::FindWebhook(std::string_view event, std::string_vi
 }
 
 std::shared_ptr<const Runtime> BuildRuntime(std::shared_ptr<const Config> config,
-                                            const RuntimeDependencies& dependencies) {
+                                            const DispatcherOptions& options) {
   auto runtime = std::make_shared<Runtime>();
   runtime->config = config;
-
-  DispatcherOptions options;
-  options.transport = dependencies.transport;
-  options.clock = dependencies.clock;
-  options.random = dependencies.random;
-  options.observer = dependencies.observer;
-  options.async_runner = dependencies.async_runner;
-  runtime->dispatcher = Dispatcher::Create(config, std::move(options));
-  runtime->deliverer = std::make_unique<Deliverer>(
-      *config, *dependencies.transport, *dependencies.clock, *dependencies.random, nullptr);
+  runtime->dispatcher = Dispatcher::Create(config, options);
+  runtime->deliverer = std::make_unique<Deliverer>(*config, *options.transport, *options.clock,
+                                                   *options.random, nullptr);
   return runtime;
 }
 

@@ -23,18 +23,10 @@ struct Runtime {
   const WebhookConfig* FindWebhook(std::string_view event, std::string_view webhook) const;
 };
 
-// Dependencies shared by every Runtime, whatever its config.
-struct RuntimeDependencies {
-  std::shared_ptr<Transport> transport;
-  Clock* clock = nullptr;
-  Random* random = nullptr;
-  DeliveryObserver* observer = nullptr;
-  std::shared_ptr<AsyncRunner> async_runner;
-};
-
-// Builds a Runtime from a config that loaded without errors.
+// Builds a Runtime from a config that loaded without errors. `options` are
+// shared by every Runtime and must set transport, clock and random.
 std::shared_ptr<const Runtime> BuildRuntime(std::shared_ptr<const Config> config,
-                                            const RuntimeDependencies& dependencies);
+                                            const DispatcherOptions& options);
 
 // The current Runtime, swapped atomically on reload. A caller that took a
 // snapshot keeps using it until it lets go, so calls in flight finish on

@@ -74,8 +74,15 @@ struct Service::State {
   std::thread retention;
   bool shut_down = false;  // Guarded by reload_mutex.
 
-  RuntimeDependencies Dependencies() {
-    return {transport, clock, random, log_writer.get(), outbox};
+  // Returns the dispatcher options every Runtime of this service shares.
+  DispatcherOptions Dependencies() {
+    DispatcherOptions shared;
+    shared.transport = transport;
+    shared.clock = clock;
+    shared.random = random;
+    shared.observer = log_writer.get();
+    shared.async_runner = outbox;
+    return shared;
   }
   void RetentionLoop();
 };

@@ -22,7 +22,7 @@
 
 namespace herald {
 
-// The port `herald serve` listens on unless told otherwise.
+// The default port of `herald serve`.
 inline constexpr int kDefaultServePort = 8470;
 
 struct ServiceOptions {
@@ -71,7 +71,7 @@ class Service {
   int port() const;
 
   // Loads the config file again. A valid config replaces the current one
-  // atomically (calls in flight finish on the old one); an invalid one is
+  // atomically, and calls in flight finish on the old one. An invalid one is
   // rejected, its errors logged, and the current one kept.
   LoadResult Reload();
 
