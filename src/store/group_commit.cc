@@ -40,6 +40,42 @@ Result<bool> GroupCommitWriter::Run(Job job, Sync sync) {
   return true;
 }
 
+std::vector<Result<bool>> GroupCommitWriter::RunAll(std::vector<Job> jobs, Sync sync) {
+  std::vector<Pending> pending(jobs.size());
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    pending[i].job = std::move(jobs[i]);
+    pending[i].sync = sync;
+  }
+  std::vector<Result<bool>> results;
+  results.reserve(pending.size());
+  {
+    std::unique_lock lock(mutex_);
+    if (stopping_) {
+      for (std::size_t i = 0; i < pending.size(); ++i) {
+        results.emplace_back(
+            Error{ErrorCode::kShuttingDown, "the store is closing and accepts no writes"});
+      }
+      return results;
+    }
+    for (Pending& item : pending) queue_.push_back(&item);
+  }
+  work_ready_.notify_one();
+
+  std::unique_lock lock(mutex_);
+  batch_done_.wait(lock, [&pending] {
+    return std::all_of(pending.begin(), pending.end(),
+                       [](const Pending& item) { return item.done; });
+  });
+  for (Pending& item : pending) {
+    if (item.error.has_value()) {
+      results.emplace_back(*std::move(item.error));
+    } else {
+      results.emplace_back(true);
+    }
+  }
+  return results;
+}
+
 void GroupCommitWriter::Loop() {
   std::vector<Pending*> batch;
   for (;;) {

@@ -63,6 +63,12 @@ class GroupCommitWriter {
   // once the destructor has started.
   Result<bool> Run(Job job, Sync sync = Sync::kFsync);
 
+  // Queues every job of `jobs` at once and blocks until all have committed
+  // or failed. Each job runs in its own savepoint, as with Run, so one
+  // job's failure leaves the others to commit. Returns one result per job,
+  // in order.
+  std::vector<Result<bool>> RunAll(std::vector<Job> jobs, Sync sync = Sync::kFsync);
+
  private:
   struct Pending {
     Job job;

@@ -114,6 +114,18 @@ class SqliteStore final : public Store {
     });
   }
 
+  std::vector<Result<bool>> RecordAttempts(const std::vector<AttemptOutcome>& outcomes) override {
+    std::vector<GroupCommitWriter::Job> jobs;
+    jobs.reserve(outcomes.size());
+    for (const AttemptOutcome& outcome : outcomes) {
+      jobs.emplace_back([this, &outcome](sqlite::Connection& db) {
+        return sqlite_writes::RecordAttempt(db, outcome.attempt, outcome.update,
+                                            max_response_body_bytes_);
+      });
+    }
+    return writer_.RunAll(std::move(jobs));
+  }
+
   Result<bool> RecordSyncDelivery(const DeliveryRecord& delivery,
                                   const std::vector<AttemptRecord>& attempts) override {
     return writer_.Run([&](sqlite::Connection& db) {

@@ -359,6 +359,39 @@ TEST_F(SqliteStoreTest, RecordAttemptRejectsBadUpdates) {
   EXPECT_EQ(Get("d1").attempts.size(), 2u);
 }
 
+TEST_F(SqliteStoreTest, RecordAttemptsGivesEachOutcomeItsResult) {
+  EnqueueOne(MakeDelivery("d1", kT0));
+  EnqueueOne(MakeDelivery("d2", kT0));
+  EnqueueOne(MakeDelivery("d3", kT0));
+
+  std::vector<AttemptOutcome> outcomes;
+  outcomes.push_back({MakeAttempt("d1", 1, 200), Finish(DeliveryStatus::kSucceeded, kT0)});
+  outcomes.push_back({MakeAttempt("unknown", 1, 200), Finish(DeliveryStatus::kSucceeded, kT0)});
+  outcomes.push_back(
+      {MakeAttempt("d2", 1, 503, "HTTP 503"), RetryAt(kT0 + seconds(5), kT0 + seconds(1))});
+  // The second outcome for d2 repeats attempt number 1 and must fail alone.
+  outcomes.push_back({MakeAttempt("d2", 1, 200), Finish(DeliveryStatus::kSucceeded, kT0)});
+  const std::vector<Result<bool>> results = store_->RecordAttempts(outcomes);
+
+  ASSERT_EQ(results.size(), 4u);
+  EXPECT_TRUE(results[0].ok());
+  ASSERT_FALSE(results[1].ok());
+  EXPECT_EQ(results[1].error().code, ErrorCode::kNotFound);
+  EXPECT_TRUE(results[2].ok());
+  ASSERT_FALSE(results[3].ok());
+  EXPECT_EQ(results[3].error().code, ErrorCode::kInvalidArgument);
+
+  EXPECT_EQ(Get("d1").delivery.status, DeliveryStatus::kSucceeded);
+  const DeliveryDetail d2 = Get("d2");
+  EXPECT_EQ(d2.delivery.status, DeliveryStatus::kPending);
+  EXPECT_EQ(d2.delivery.last_status, 503);
+  EXPECT_EQ(d2.delivery.next_attempt_at, kT0 + seconds(5));
+  ASSERT_EQ(d2.attempts.size(), 1u);
+  EXPECT_EQ(Get("d3").delivery.attempts, 0);
+
+  EXPECT_TRUE(store_->RecordAttempts({}).empty());
+}
+
 TEST_F(SqliteStoreTest, EnqueueIsAllOrNothing) {
   EnqueueOne(MakeDelivery("taken", kT0));
 

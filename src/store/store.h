@@ -171,6 +171,13 @@ struct DeliveryPage {
   std::string next_cursor;
 };
 
+// One finished attempt and the state its delivery moves to, for
+// RecordAttempts.
+struct AttemptOutcome {
+  AttemptRecord attempt;
+  DeliveryUpdate update;
+};
+
 // A finished sync delivery and its attempts, for RecordSyncDeliveries.
 struct SyncDeliveryLog {
   DeliveryRecord delivery;
@@ -237,6 +244,14 @@ class Store {
   // second worker claimed the same delivery. A failed call changes nothing.
   [[nodiscard]] virtual Result<bool> RecordAttempt(const AttemptRecord& attempt,
                                                    const DeliveryUpdate& update) = 0;
+
+  // Records several attempts, each as RecordAttempt would, in one durable
+  // transaction with one fsync. Each outcome gets its own result, in
+  // order: one that fails changes nothing and the others still commit.
+  // When the transaction itself fails, every outcome gets its error. An
+  // empty vector returns an empty vector without touching the database.
+  [[nodiscard]] virtual std::vector<Result<bool>> RecordAttempts(
+      const std::vector<AttemptOutcome>& outcomes) = 0;
 
   // Adds a finished sync delivery and its attempts to the delivery log in
   // one durable transaction. delivery.status must be kSucceeded or
