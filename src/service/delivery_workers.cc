@@ -33,6 +33,7 @@ DeliveryWorkers::DeliveryWorkers(DeliveryWorkerOptions options, Store& store,
 DeliveryWorkers::~DeliveryWorkers() { Stop(); }
 
 void DeliveryWorkers::Start() {
+  recorder_ = std::thread([this] { RecordLoop(); });
   claimer_ = std::thread([this] { ClaimLoop(); });
   workers_.reserve(options_.workers);
   for (std::size_t i = 0; i < options_.workers; ++i) {
@@ -41,6 +42,51 @@ void DeliveryWorkers::Start() {
 }
 
 std::size_t DeliveryWorkers::ClaimCapacity() const { return options_.workers * 4; }
+
+std::size_t DeliveryWorkers::Used() const {
+  return queue_.size() + running_ + to_record_.size() + recording_ + reserved_;
+}
+
+bool DeliveryWorkers::TryReserve(std::size_t count) {
+  std::lock_guard lock(mutex_);
+  // Half the capacity stays for the claimer, so retries and older
+  // deliveries in the store are not starved by new ones.
+  if (stopping_ || Used() + count > ClaimCapacity() / 2) return false;
+  reserved_ += count;
+  return true;
+}
+
+void DeliveryWorkers::Cancel(std::size_t count) {
+  std::lock_guard lock(mutex_);
+  reserved_ -= std::min(count, reserved_);
+}
+
+void DeliveryWorkers::Hand(std::vector<DeliveryRecord> records) {
+  std::vector<std::string> unsent;
+  {
+    std::lock_guard lock(mutex_);
+    reserved_ -= std::min(records.size(), reserved_);
+    if (stopping_) {
+      for (const DeliveryRecord& record : records) unsent.push_back(record.delivery_id);
+    } else {
+      for (DeliveryRecord& record : records) {
+        ++in_flight_by_url_[record.url];
+        queue_.push_back(std::move(record));
+      }
+    }
+  }
+  if (unsent.empty()) {
+    work_ready_.notify_all();
+    return;
+  }
+  // Stop() has already released the queue's leases; release these too.
+  if (Result<bool> released = store_.ReleaseLeases(unsent, clock_.WallNow()); !released.ok()) {
+    spdlog::warn(
+        "releasing {} deliveries failed; they are retried when their lease ends: "
+        "error=\"{}\"",
+        unsent.size(), released.error().message);
+  }
+}
 
 void DeliveryWorkers::Notify() {
   {
@@ -65,6 +111,13 @@ void DeliveryWorkers::Stop() {
   for (auto& worker : workers_) {
     if (worker.joinable()) worker.join();
   }
+  {
+    std::lock_guard lock(mutex_);
+    workers_stopped_ = true;
+  }
+  record_ready_.notify_all();
+  // The recorder writes every attempt the workers finished before it ends.
+  if (recorder_.joinable()) recorder_.join();
 
   // Claimed but unsent deliveries would otherwise wait for their lease to
   // run out after the next start. If this fails they still come back then.
@@ -98,10 +151,9 @@ void DeliveryWorkers::ClaimLoop() {
   const std::size_t capacity = ClaimCapacity();
   std::unique_lock lock(mutex_);
   while (!stopping_) {
-    const std::size_t used = queue_.size() + running_;
+    const std::size_t used = Used();
     if (used > capacity / 2) {
-      claim_wanted_.wait(lock,
-                         [&] { return stopping_ || queue_.size() + running_ <= capacity / 2; });
+      claim_wanted_.wait(lock, [&] { return stopping_ || Used() <= capacity / 2; });
       continue;
     }
 
@@ -153,30 +205,62 @@ void DeliveryWorkers::WorkerLoop() {
     ++running_;
 
     lock.unlock();
-    Deliver(record);
+    Finished finished = Deliver(record);
     lock.lock();
 
     --running_;
-    if (--in_flight_by_url_[record.url] == 0) in_flight_by_url_.erase(record.url);
-    // The claimer waits for half the capacity to be free. A finished
-    // attempt to a failing URL also frees one of that URL's few slots.
-    const auto failing = url_failing_.find(record.url);
-    if (queue_.size() + running_ == ClaimCapacity() / 2 ||
-        (failing != url_failing_.end() && failing->second)) {
-      claim_wanted_.notify_one();
-    }
+    to_record_.push_back(std::move(finished));
+    record_ready_.notify_one();
   }
 }
 
-void DeliveryWorkers::Deliver(const DeliveryRecord& record) {
+void DeliveryWorkers::RecordLoop() {
+  std::vector<Finished> batch;
+  std::vector<AttemptOutcome> outcomes;
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    record_ready_.wait(lock, [&] { return workers_stopped_ || !to_record_.empty(); });
+    if (to_record_.empty()) return;  // Only once the workers have stopped.
+    batch.swap(to_record_);
+    recording_ = batch.size();
+    lock.unlock();
+
+    // While this batch commits, the workers fill the next one.
+    outcomes.clear();
+    outcomes.reserve(batch.size());
+    for (const Finished& finished : batch) outcomes.push_back(finished.outcome);
+    const std::vector<Result<bool>> results = store_.RecordAttempts(outcomes);
+    for (std::size_t i = 0; i < batch.size(); ++i) Report(batch[i], results[i]);
+
+    lock.lock();
+    recording_ = 0;
+    bool failing_url_freed = false;
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      const std::string& url = batch[i].url;
+      if (results[i].ok()) {
+        url_failing_[url] = batch[i].outcome.update.status != DeliveryStatus::kSucceeded;
+      }
+      if (--in_flight_by_url_[url] == 0) in_flight_by_url_.erase(url);
+      const auto failing = url_failing_.find(url);
+      failing_url_freed |= failing != url_failing_.end() && failing->second;
+    }
+    batch.clear();
+    // The claimer waits for half the capacity to be free. A finished
+    // attempt to a failing URL also frees one of that URL's few slots.
+    if (Used() <= ClaimCapacity() / 2 || failing_url_freed) claim_wanted_.notify_one();
+  }
+}
+
+DeliveryWorkers::Finished DeliveryWorkers::Deliver(const DeliveryRecord& record) {
   const std::shared_ptr<const Runtime> runtime = runtime_.Current();
   const int number = record.attempts + 1;
   const WebhookConfig* webhook = runtime->FindWebhook(record.event, record.webhook);
 
-  AttemptRecord attempt;
+  Finished finished{record.event, record.webhook, record.url, {}};
+  AttemptRecord& attempt = finished.outcome.attempt;
+  DeliveryUpdate& update = finished.outcome.update;
   attempt.delivery_id = record.delivery_id;
   attempt.number = number;
-  DeliveryUpdate update;
   if (webhook == nullptr) {
     // The config was reloaded without this webhook: its settings (timeout,
     // token, headers) are gone, so the delivery cannot be sent as intended.
@@ -185,8 +269,7 @@ void DeliveryWorkers::Deliver(const DeliveryRecord& record) {
                                 record.webhook, record.event);
     update.status = DeliveryStatus::kFailed;
     update.updated_at = attempt.started_at;
-    Finish(record, attempt, update);
-    return;
+    return finished;
   }
 
   DeliveryJob job;
@@ -215,46 +298,63 @@ void DeliveryWorkers::Deliver(const DeliveryRecord& record) {
     update.status = DeliveryStatus::kFailed;
     attempt.error = fmt::format("{}; {}", attempt.error, decision.stop_reason);
   }
-  Finish(record, attempt, update);
+  return finished;
 }
 
-void DeliveryWorkers::Finish(const DeliveryRecord& record, const AttemptRecord& attempt,
-                             const DeliveryUpdate& update) {
-  Result<bool> recorded = store_.RecordAttempt(attempt, update);
+bool DeliveryWorkers::AllowRetryLog() {
+  const Clock::TimePoint now = clock_.Now();
+  if (now - retry_log_window_start_ >= std::chrono::seconds(1)) {
+    if (retry_logs_suppressed_ > 0) {
+      spdlog::warn(
+          "{} more failed attempts were not logged in the last second; "
+          "herald_retries_total counts them all",
+          retry_logs_suppressed_);
+    }
+    retry_log_window_start_ = now;
+    retry_logs_in_window_ = 0;
+    retry_logs_suppressed_ = 0;
+  }
+  if (retry_logs_in_window_ < options_.retry_logs_per_second) {
+    ++retry_logs_in_window_;
+    return true;
+  }
+  ++retry_logs_suppressed_;
+  return false;
+}
+
+void DeliveryWorkers::Report(const Finished& finished, const Result<bool>& recorded) {
+  const AttemptRecord& attempt = finished.outcome.attempt;
+  const DeliveryUpdate& update = finished.outcome.update;
   if (!recorded.ok()) {
     // The lease runs out and the delivery is attempted again: at least once.
     spdlog::error(
         "recording attempt failed: event={} webhook={} delivery_id={} attempt={} "
         "error=\"{}\"",
-        record.event, record.webhook, record.delivery_id, attempt.number, recorded.error().message);
+        finished.event, finished.webhook, attempt.delivery_id, attempt.number,
+        recorded.error().message);
     return;
   }
 
   const bool success = update.status == DeliveryStatus::kSucceeded;
-  {
-    std::lock_guard lock(mutex_);
-    url_failing_[record.url] = !success;
-  }
-  metrics_.ObserveAttempt(record.event, record.webhook, success ? "success" : "failure",
+  metrics_.ObserveAttempt(finished.event, finished.webhook, success ? "success" : "failure",
                           attempt.latency);
   if (update.status == DeliveryStatus::kPending) {
-    metrics_.CountRetry(record.event, record.webhook);
-    // NOTE: one line per failed attempt, not rate-limited: an outage with a
-    // large backlog logs every retry (herald_retries_total counts them too).
+    metrics_.CountRetry(finished.event, finished.webhook);
+    if (!AllowRetryLog()) return;
     spdlog::warn(
         "attempt failed, retrying: event={} webhook={} delivery_id={} attempt={} "
         "error=\"{}\" next_attempt_at={}",
-        record.event, record.webhook, record.delivery_id, attempt.number, attempt.error,
+        finished.event, finished.webhook, attempt.delivery_id, attempt.number, attempt.error,
         duration_cast<std::chrono::milliseconds>(update.next_attempt_at.time_since_epoch())
             .count());
     return;
   }
-  metrics_.CountDelivery(record.event, record.webhook, success ? "succeeded" : "failed");
+  metrics_.CountDelivery(finished.event, finished.webhook, success ? "succeeded" : "failed");
   if (!success) {
     spdlog::error(
         "delivery given up: event={} webhook={} delivery_id={} attempts={} "
         "error=\"{}\"",
-        record.event, record.webhook, record.delivery_id, attempt.number, attempt.error);
+        finished.event, finished.webhook, attempt.delivery_id, attempt.number, attempt.error);
   }
 }
 

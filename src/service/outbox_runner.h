@@ -1,7 +1,9 @@
 #ifndef HERALD_SERVICE_OUTBOX_RUNNER_H_
 #define HERALD_SERVICE_OUTBOX_RUNNER_H_
 
-#include <functional>
+#include <chrono>
+#include <cstddef>
+#include <vector>
 
 #include "herald/clock.h"
 #include "herald/dispatcher.h"
@@ -9,17 +11,34 @@
 
 namespace herald {
 
+// Where the outbox sends what it stored: straight to the delivery workers
+// when they have room, saving a claim, or to the store's due list.
+class DeliveryHandoff {
+ public:
+  virtual ~DeliveryHandoff() = default;
+
+  // Reserves room for `count` deliveries in the workers' queue. On true
+  // the caller stores them leased for lease() and then calls Hand, or
+  // Cancel when storing failed. On false it stores them due now and calls
+  // NotifyStored.
+  virtual bool TryReserve(std::size_t count) = 0;
+  virtual void Hand(std::vector<DeliveryRecord> records) = 0;
+  virtual void Cancel(std::size_t count) = 0;
+  virtual void NotifyStored() = 0;
+  virtual std::chrono::milliseconds lease() const = 0;
+};
+
 // The service's AsyncRunner: writes async deliveries to the durable outbox
 // instead of sending them. SubmitAll returns once the deliveries are on
 // disk, so POST /v1/events answers only after nothing it accepted can be
 // lost. The delivery workers send them later.
 //
-// Thread-safe; the store does the synchronization.
+// Thread-safe; the store and the handoff do the synchronization.
 class OutboxRunner final : public AsyncRunner {
  public:
-  // `on_enqueued` runs after each successful write, to wake the workers.
-  OutboxRunner(Store& store, Clock& clock, std::function<void()> on_enqueued)
-      : store_(store), clock_(clock), on_enqueued_(std::move(on_enqueued)) {}
+  // `handoff` must outlive this object.
+  OutboxRunner(Store& store, Clock& clock, DeliveryHandoff& handoff)
+      : store_(store), clock_(clock), handoff_(handoff) {}
 
   Result<bool> Submit(AsyncDelivery delivery) override;
   Result<bool> SubmitAll(std::vector<AsyncDelivery> deliveries) override;
@@ -30,7 +49,7 @@ class OutboxRunner final : public AsyncRunner {
  private:
   Store& store_;
   Clock& clock_;
-  std::function<void()> on_enqueued_;
+  DeliveryHandoff& handoff_;
 };
 
 }  // namespace herald

@@ -60,9 +60,10 @@ struct Service::State {
   std::unique_ptr<Store> store;
   Metrics metrics;
   std::unique_ptr<DeliveryLogWriter> log_writer;
-  std::shared_ptr<OutboxRunner> outbox;
   RuntimeHolder runtime;
+  // Declared before the outbox, which hands deliveries to it.
   std::unique_ptr<DeliveryWorkers> workers;
+  std::shared_ptr<OutboxRunner> outbox;
   std::unique_ptr<Api> api;
   std::unique_ptr<HttpServerThread> http;
 
@@ -111,13 +112,13 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options,
   state->log_writer = std::make_unique<DeliveryLogWriter>(*state->store, state->metrics,
                                                           options.delivery_log_queue);
 
-  State* raw = state.get();
-  state->outbox = std::make_shared<OutboxRunner>(*state->store, *state->clock, [raw] {
-    if (raw->workers) raw->workers->Notify();
-  });
-  state->runtime.Replace(BuildRuntime(loaded.config, state->Dependencies()));
+  // The workers only read the runtime once started, so they can exist
+  // before it and take the outbox's handoffs from the first event on.
   state->workers = std::make_unique<DeliveryWorkers>(options.workers, *state->store, state->runtime,
                                                      *state->clock, *state->random, state->metrics);
+  state->outbox = std::make_shared<OutboxRunner>(*state->store, *state->clock, *state->workers);
+  state->runtime.Replace(BuildRuntime(loaded.config, state->Dependencies()));
+  State* raw = state.get();
   ApiOptions api_options{options.api_token, options.max_request_bytes};
   state->api =
       std::make_unique<Api>(api_options, state->runtime, *state->store, state->metrics,
