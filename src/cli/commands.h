@@ -73,6 +73,11 @@ struct ServeOptions {
   std::string config_path;
   std::string listen = "127.0.0.1:8470";
   std::string data_dir = "herald-data";
+  // A PostgreSQL connection string given literally or in a file; when both
+  // are empty, the environment variable HERALD_DATABASE_URL is read.
+  std::string database_url;
+  std::string database_url_file;
+  std::size_t database_pool_size = 8;
   std::string api_token_env;
   std::string api_token_file;
   std::size_t workers = 16;

@@ -93,7 +93,18 @@ CLI::App* AddServeCommand(CLI::App& app, ServeOptions& options) {
   command->add_option("-l,--listen", options.listen, "Address to listen on, HOST:PORT")
       ->capture_default_str();
   command
-      ->add_option("-d,--data-dir", options.data_dir, "Directory of the SQLite store (herald.db)")
+      ->add_option("-d,--data-dir", options.data_dir,
+                   "Directory of the SQLite store (herald.db); not used with a database URL")
+      ->capture_default_str();
+  command->add_option("--database-url", options.database_url,
+                      "PostgreSQL connection string (URI or key=value) to store the outbox in "
+                      "instead of SQLite; default: $HERALD_DATABASE_URL");
+  command->add_option("--database-url-file", options.database_url_file,
+                      "Read the PostgreSQL connection string from this file");
+  command
+      ->add_option("--database-pool-size", options.database_pool_size,
+                   "PostgreSQL connections open at most")
+      ->check(CLI::Range(1, 1024))
       ->capture_default_str();
   command->add_option("--api-token-env", options.api_token_env,
                       "Require this environment variable's value as a bearer token");

@@ -47,6 +47,42 @@ bool ReadApiToken(const ServeOptions& options, ServiceOptions& service, std::ost
   return true;
 }
 
+// The environment variable read when neither --database-url nor
+// --database-url-file is given.
+constexpr const char* kDatabaseUrlVariable = "HERALD_DATABASE_URL";
+
+// Sets service.database_url from --database-url, --database-url-file or
+// HERALD_DATABASE_URL, in that order; none of them keeps SQLite. Returns
+// false, with the reason on `err`, when both options are given or the
+// source is empty or unreadable. Messages never quote the URL, which may
+// contain a password.
+bool ReadDatabaseUrl(const ServeOptions& options, ServiceOptions& service, std::ostream& err) {
+  if (!options.database_url.empty() && !options.database_url_file.empty()) {
+    fmt::print(err, "herald: give either --database-url or --database-url-file, not both\n");
+    return false;
+  }
+  if (!options.database_url.empty()) {
+    service.database_url = options.database_url;
+    return true;
+  }
+  if (!options.database_url_file.empty()) {
+    std::ifstream file(options.database_url_file, std::ios::binary);
+    std::ostringstream contents;
+    contents << file.rdbuf();
+    std::string url = std::move(contents).str();
+    while (!url.empty() && (url.back() == '\n' || url.back() == '\r')) url.pop_back();
+    if (!file || url.empty()) {
+      fmt::print(err, "herald: cannot read a database URL from {}\n", options.database_url_file);
+      return false;
+    }
+    service.database_url = std::move(url);
+    return true;
+  }
+  const char* value = std::getenv(kDatabaseUrlVariable);
+  if (value != nullptr && *value != '\0') service.database_url = value;
+  return true;
+}
+
 }  // namespace
 
 int RunServe(const ServeOptions& options, std::ostream& err) {
@@ -59,6 +95,8 @@ int RunServe(const ServeOptions& options, std::ostream& err) {
   }
   if (!ReadApiToken(options, service, err)) return kExitUsage;
   service.data_dir = options.data_dir;
+  if (!ReadDatabaseUrl(options, service, err)) return kExitUsage;
+  service.database_pool_size = options.database_pool_size;
   service.workers.workers = options.workers;
   service.workers.lease = std::chrono::milliseconds(options.lease_ms);
   service.http_threads = options.http_threads;
@@ -86,8 +124,8 @@ int RunServe(const ServeOptions& options, std::ostream& err) {
     fmt::print(err, "herald: {}\n", started.error().message);
     return kExitAbort;
   }
-  fmt::print(err, "herald serve: listening on http://{}:{}/ (store {}/herald.db)\n", service.host,
-             server.port(), service.data_dir);
+  fmt::print(err, "herald serve: listening on http://{}:{}/ (store {})\n", service.host,
+             server.port(), server.store_description());
 
   for (;;) {
     int received = 0;

@@ -13,6 +13,7 @@
 #include "service/metrics.h"
 #include "service/outbox_runner.h"
 #include "service/runtime.h"
+#include "store/postgres_store.h"
 #include "store/sqlite_store.h"
 
 namespace herald {
@@ -44,6 +45,22 @@ std::optional<std::string> CheckLease(const Config& config, std::chrono::millise
   return std::nullopt;
 }
 
+// Opens the store that `options` select. Sets *description to its name
+// for logs, which never contains a password.
+Result<std::unique_ptr<Store>> OpenStore(const ServiceOptions& options, std::string* description) {
+  if (options.database_url.has_value()) {
+    *description = "PostgreSQL " + DescribePostgresConnection(*options.database_url);
+    PostgresStoreOptions store_options;
+    store_options.connection_string = *options.database_url;
+    store_options.pool_size = options.database_pool_size;
+    return OpenPostgresStore(store_options);
+  }
+  SqliteStoreOptions store_options;
+  store_options.path = options.data_dir + "/herald.db";
+  *description = store_options.path;
+  return OpenSqliteStore(store_options);
+}
+
 void LogWarnings(const LoadResult& loaded) {
   for (const Diagnostic& warning : loaded.warnings) {
     spdlog::warn("config warning: {}", warning.ToString());
@@ -58,6 +75,7 @@ struct Service::State {
   Random* random = &RealRandom();
   std::shared_ptr<Transport> transport;
   std::unique_ptr<Store> store;
+  std::string store_description;  // For logs; never contains a password.
   Metrics metrics;
   std::unique_ptr<DeliveryLogWriter> log_writer;
   RuntimeHolder runtime;
@@ -101,12 +119,12 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options,
 
   auto state = std::make_unique<State>();
   state->transport = transport ? std::move(transport) : MakeCurlTransport();
-  SqliteStoreOptions store_options;
-  store_options.path = options.data_dir + "/herald.db";
-  Result<std::unique_ptr<Store>> store = OpenSqliteStore(store_options);
+  Result<std::unique_ptr<Store>> store = OpenStore(options, &state->store_description);
   if (!store.ok()) {
-    return Error{ErrorCode::kUnavailable, fmt::format("cannot open the store {}: {}",
-                                                      store_options.path, store.error().message)};
+    return Error{store.error().code == ErrorCode::kInvalidArgument ? ErrorCode::kInvalidArgument
+                                                                   : ErrorCode::kUnavailable,
+                 fmt::format("cannot open the store {}: {}", state->store_description,
+                             store.error().message)};
   }
   state->store = std::move(store.value());
   state->log_writer = std::make_unique<DeliveryLogWriter>(*state->store, state->metrics,
@@ -138,6 +156,8 @@ Service::~Service() { Shutdown(); }
 
 int Service::port() const { return state_->http->port(); }
 
+const std::string& Service::store_description() const { return state_->store_description; }
+
 Result<bool> Service::Start() {
   State& state = *state_;
   if (auto error = state.http->Start(state.options.host, state.options.port)) {
@@ -145,9 +165,8 @@ Result<bool> Service::Start() {
   }
   state.workers->Start();
   state.retention = std::thread([&state] { state.RetentionLoop(); });
-  spdlog::info("herald serve started: listen={}:{} store={}/herald.db workers={}",
-               state.options.host, state.http->port(), state.options.data_dir,
-               state.options.workers.workers);
+  spdlog::info("herald serve started: listen={}:{} store=\"{}\" workers={}", state.options.host,
+               state.http->port(), state.store_description, state.options.workers.workers);
   return true;
 }
 

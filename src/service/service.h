@@ -30,7 +30,15 @@ struct ServiceOptions {
   std::string host = "127.0.0.1";
   int port = kDefaultServePort;  // 0 picks a free port.
   // The SQLite store is DATA_DIR/herald.db; the directory is created.
+  // Not used when database_url is set.
   std::string data_dir = "herald-data";
+  // A PostgreSQL connection string (URI or key=value pairs). When set, the
+  // outbox and delivery log are in that database instead of SQLite, and
+  // several instances can share them. Logs name the database without its
+  // password.
+  std::optional<std::string> database_url;
+  // PostgreSQL connections open at most.
+  std::size_t database_pool_size = 8;
   // When set, every request must send "Authorization: Bearer <token>".
   std::optional<std::string> api_token;
 
@@ -58,7 +66,8 @@ struct ServiceOptions {
 class Service {
  public:
   // Loads the config and opens the store. Fails with kInvalidArgument and
-  // every config error, or kUnavailable when the store cannot be opened.
+  // every config error or a malformed database_url, or kUnavailable when
+  // the store cannot be opened.
   // `transport` defaults to libcurl.
   static Result<std::unique_ptr<Service>> Create(ServiceOptions options,
                                                  std::shared_ptr<Transport> transport = nullptr);
@@ -69,6 +78,10 @@ class Service {
 
   // The bound port, after Start().
   int port() const;
+
+  // The store for logs: the SQLite file, or the PostgreSQL database
+  // without its password.
+  const std::string& store_description() const;
 
   // Loads the config file again. A valid config replaces the current one
   // atomically, and calls in flight finish on the old one. An invalid one is
