@@ -11,9 +11,10 @@ packages=(
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev
   libsqlite3-dev libpq-dev libboost-dev libcpp-httplib-dev
-  # Tests and benchmarks.
+  # Tests and benchmarks. The PostgreSQL store tests run initdb and
+  # postgres from the server package, on a throwaway cluster.
   libgtest-dev libgmock-dev libbenchmark-dev
-  curl wrk procps python3
+  curl wrk procps python3 postgresql
 )
 # The signature interoperability test runs the reference npm package on
 # Node. A node already on PATH (for example Node 20 from NodeSource) is
