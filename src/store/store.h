@@ -23,17 +23,19 @@
 //                     malformed cursor, attempt number already recorded);
 //   kNotFound         RecordAttempt named a delivery that does not exist;
 //   kUnavailable      the database failed (I/O error, disk full, locked by
-//                     another process past the busy timeout, corrupt file);
-//                     retrying later may help;
+//                     another process past the busy timeout, corrupt file,
+//                     server unreachable, statement timeout); retrying
+//                     later may help;
 //   kShuttingDown     the store is being destroyed;
 //   kInternal         a bug, such as invalid SQL.
 // A failed write leaves the database as it was before that call, except
 // ApplyRetention, which commits in chunks.
 //
-// One instance per database: SqliteStore serializes all writes in one
-// process, and ClaimDue relies on that for exclusive leases. Sharing work
-// between several herald instances needs a PostgreSQL implementation of
-// this interface, where ClaimDue can use SELECT ... FOR UPDATE SKIP LOCKED.
+// Implementations: SqliteStore (sqlite_store.h) serializes all writes in
+// one process, and its ClaimDue relies on that for exclusive leases, so
+// one herald instance uses one SQLite file. PostgresStore
+// (postgres_store.h) lets several instances share one database, because
+// its ClaimDue locks rows with SELECT ... FOR UPDATE SKIP LOCKED.
 
 #include <chrono>
 #include <cstddef>
@@ -117,7 +119,7 @@ struct AttemptRecord {
   std::chrono::microseconds latency{0};
   int status = 0;     // HTTP status; 0 when no response was received.
   std::string error;  // Empty on success.
-  // Stored truncated to SqliteStoreOptions::max_response_body_bytes.
+  // Stored truncated to the store's max_response_body_bytes option.
   std::string response_body;
 };
 
@@ -210,8 +212,9 @@ class Store {
   virtual ~Store() = default;
 
   // Adds pending deliveries to the outbox, all or none. Returns once the
-  // transaction is durable on disk. Concurrent calls are group-committed:
-  // one writer runs all waiting calls in one transaction with one fsync.
+  // transaction is durable on disk. SqliteStore group-commits concurrent
+  // calls: one writer runs all waiting calls in one transaction with one
+  // fsync.
   // Fails with kInvalidArgument for an empty delivery id, max_attempts
   // below 1, or an id that is already stored. Then nothing of this call is
   // stored, but concurrent calls in the same transaction still commit. An
@@ -221,9 +224,10 @@ class Store {
   // Returns up to request.limit pending deliveries with
   // next_attempt_at <= request.now, ordered by next_attempt_at and then by
   // insertion order, with their bodies. Sets their next_attempt_at to
-  // now + lease, so no later claim returns them until the lease runs out.
-  // Claims go through the same writer as Enqueue and are serialized with
-  // each other. Reads only `limit` rows whatever the size of the outbox.
+  // now + lease, so no later claim returns them until the lease runs out,
+  // and no concurrent claim returns them either, including claims of other
+  // processes when the store is shared. Reads only `limit` rows whatever
+  // the size of the outbox, plus the due rows it skips.
   // Implementations need not make the lease durable: after a crash the
   // claimed deliveries may be due again at once.
   [[nodiscard]] virtual Result<std::vector<DeliveryRecord>> ClaimDue(
