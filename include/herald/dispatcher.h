@@ -112,6 +112,12 @@ class Dispatcher {
   // config, calls nothing and proceeds.
   Result<Outcome> Invoke(std::string_view event, std::string_view payload);
 
+  // Like Invoke, for a caller that has already parsed and checked
+  // `payload`: a JSON object whose "event_type" member is a string naming
+  // `event` or one of its aliases. The payload is sent as given, without
+  // being parsed again. Returns kInvalidArgument only for an unknown event.
+  Result<Outcome> InvokeChecked(std::string_view event, const std::string& payload);
+
   // Blocks until every async delivery submitted so far has finished.
   void Drain();
 

@@ -45,6 +45,9 @@ struct Dispatcher::State {
 
   // Runs the sync webhooks of `event` in order and fills `outcome`.
   // Returns true when every one of them succeeded.
+  // Runs the webhooks of `event_type` with a payload that is already
+  // prepared.
+  Outcome Dispatch(const EventType& event_type, const std::string& payload);
   bool RunSyncChain(const EventConfig& event, const std::string& payload, Outcome& outcome);
 
   // Hands every async webhook of `event` to the async runner.
@@ -101,18 +104,31 @@ Result<Outcome> Dispatcher::Invoke(std::string_view event_name, std::string_view
   if (!prepared.ok()) {
     return prepared.error();
   }
+  return state_->Dispatch(*event_type, prepared.value());
+}
 
+Result<Outcome> Dispatcher::InvokeChecked(std::string_view event_name, const std::string& payload) {
+  const EventType* event_type = state_->config->catalog.Find(event_name);
+  if (event_type == nullptr) {
+    return Error{
+        ErrorCode::kInvalidArgument,
+        fmt::format("unknown event \"{}\"; `herald events` lists the known events", event_name)};
+  }
+  return state_->Dispatch(*event_type, payload);
+}
+
+Outcome Dispatcher::State::Dispatch(const EventType& event_type, const std::string& payload) {
   Outcome outcome;
-  outcome.event = event_type->name;
-  outcome.policy = event_type->policy;
-  const EventConfig* event = config.FindEvent(event_type->name);
-  if (!config.enabled || event == nullptr || event->webhooks.empty()) {
+  outcome.event = event_type.name;
+  outcome.policy = event_type.policy;
+  const EventConfig* event = config->FindEvent(event_type.name);
+  if (!config->enabled || event == nullptr || event->webhooks.empty()) {
     return outcome;
   }
 
-  const bool chain_succeeded = state_->RunSyncChain(*event, prepared.value(), outcome);
+  const bool chain_succeeded = RunSyncChain(*event, payload, outcome);
   if (chain_succeeded) {
-    state_->SubmitAsync(*event, prepared.value(), outcome);
+    SubmitAsync(*event, payload, outcome);
   } else {
     for (const WebhookConfig& webhook : event->webhooks) {
       if (webhook.async) {

@@ -20,6 +20,7 @@ HttpServerThread::HttpServerThread() : HttpServerThread(Options{}) {}
 
 HttpServerThread::HttpServerThread(Options options) {
   server_.set_keep_alive_timeout(options.keep_alive_timeout.count());
+  server_.set_keep_alive_max_count(options.keep_alive_max_requests);
   // cpp-httplib's default also sets SO_REUSEPORT, which lets a second server
   // bind a port in use and silently share its connections. SO_REUSEADDR
   // alone still allows a restart while old connections sit in TIME_WAIT.

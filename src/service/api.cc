@@ -57,15 +57,17 @@ std::string AbortCode(const Outcome& outcome) {
 
 // Returns the version_endpoint for a 200 response: the final response's
 // when it has one, otherwise the request's, otherwise null.
-json ResponseVersionEndpoint(const Outcome& outcome, const json& request) {
+// Takes the member out of `request` rather than copying it.
+json TakeResponseVersionEndpoint(const Outcome& outcome, json& request) {
   if (outcome.final_response) {
-    const json final_response = json::parse(*outcome.final_response, nullptr, false);
-    if (final_response.is_object() && final_response.contains("version_endpoint")) {
-      return final_response["version_endpoint"];
+    json final_response = json::parse(*outcome.final_response, nullptr, false);
+    if (final_response.is_object()) {
+      const auto member = final_response.find("version_endpoint");
+      if (member != final_response.end()) return std::move(*member);
     }
   }
   const auto member = request.find("version_endpoint");
-  return member != request.end() ? *member : json(nullptr);
+  return member != request.end() ? std::move(*member) : json(nullptr);
 }
 
 // Latest accepted time, in Unix seconds (year 2255): system_clock counts
@@ -187,7 +189,10 @@ void Api::PostEvent(const httplib::Request& request, httplib::Response& response
     return reject(415, "unsupported_media_type", "Content-Type must be application/json");
   }
 
-  const json envelope = json::parse(request.body, nullptr, false);
+  // A pointer range parses several times faster than std::string's
+  // iterators with nlohmann::json 3.11.
+  const char* body = request.body.data();
+  json envelope = json::parse(body, body + request.body.size(), nullptr, false);
   if (envelope.is_discarded()) {
     return reject(kStatusBadRequest, "invalid_json", "the request body is not valid JSON");
   }
@@ -207,9 +212,9 @@ void Api::PostEvent(const httplib::Request& request, httplib::Response& response
         kStatusBadRequest, "unknown_event",
         fmt::format("unknown event \"{}\"; `herald events` lists the known events", event));
   }
-  // NOTE: Invoke parses the body again to check it; handing it the parsed
-  // envelope would save about 8% of the CPU per event (docs/benchmarks.md).
-  Result<Outcome> outcome = runtime->dispatcher->Invoke(event, request.body);
+  // The envelope was parsed and its event_type checked above, so the
+  // dispatcher need not parse it again.
+  Result<Outcome> outcome = runtime->dispatcher->InvokeChecked(event, request.body);
   if (!outcome.ok()) {
     return reject(kStatusBadRequest, "invalid_payload", outcome.error().message);
   }
@@ -225,9 +230,10 @@ void Api::PostEvent(const httplib::Request& request, httplib::Response& response
     spdlog::info("event aborted: event={} reason=\"{}\"", outcome->event, outcome->failure);
     return reject(kStatusAbort, AbortCode(outcome.value()), outcome->failure);
   }
-  SetJson(response, kStatusProceed,
-          json{{"code", "200"},
-               {"version_endpoint", ResponseVersionEndpoint(outcome.value(), envelope)}});
+  json answer = json::object();
+  answer["code"] = "200";
+  answer["version_endpoint"] = TakeResponseVersionEndpoint(outcome.value(), envelope);
+  SetJson(response, kStatusProceed, answer);
   metrics_.CountHttpRequest("/v1/events", kStatusProceed);
 }
 

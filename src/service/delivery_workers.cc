@@ -76,7 +76,9 @@ void DeliveryWorkers::Hand(std::vector<DeliveryRecord> records) {
     }
   }
   if (unsent.empty()) {
-    work_ready_.notify_all();
+    // One wake-up per delivery: waking every idle worker for one delivery
+    // costs a context switch each, for nothing.
+    for (std::size_t i = 0; i < records.size(); ++i) work_ready_.notify_one();
     return;
   }
   // Stop() has already released the queue's leases; release these too.
@@ -97,13 +99,10 @@ void DeliveryWorkers::Notify() {
 }
 
 void DeliveryWorkers::Stop() {
-  std::vector<std::string> unsent;
   {
     std::lock_guard lock(mutex_);
     if (stopping_ && !claimer_.joinable()) return;
     stopping_ = true;
-    for (const DeliveryRecord& record : queue_) unsent.push_back(record.delivery_id);
-    queue_.clear();
   }
   claim_wanted_.notify_all();
   work_ready_.notify_all();
@@ -111,9 +110,15 @@ void DeliveryWorkers::Stop() {
   for (auto& worker : workers_) {
     if (worker.joinable()) worker.join();
   }
+
+  // Only now is the queue final: a claim that was running when Stop began
+  // has added its deliveries, and Hand releases what it gets from now on.
+  std::vector<std::string> unsent;
   {
     std::lock_guard lock(mutex_);
     workers_stopped_ = true;
+    for (const DeliveryRecord& record : queue_) unsent.push_back(record.delivery_id);
+    queue_.clear();
   }
   record_ready_.notify_all();
   // The recorder writes every attempt the workers finished before it ends.
@@ -179,7 +184,7 @@ void DeliveryWorkers::ClaimLoop() {
       ++in_flight_by_url_[record.url];
       queue_.push_back(std::move(record));
     }
-    if (count > 0) work_ready_.notify_all();
+    for (std::size_t i = 0; i < count; ++i) work_ready_.notify_one();
     if (count < request.limit && !request.exclude_urls.empty()) {
       // A claim that skips URLs reads past every due delivery to them, which
       // during an outage can be the whole outbox. Pausing ten times as long
