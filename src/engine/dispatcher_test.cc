@@ -104,6 +104,23 @@ TEST_F(DispatcherTest, SyncChainRunsInOrderAndReturnsFinalResponse) {
   EXPECT_EQ(requests[1].body, kPayload);
 }
 
+TEST_F(DispatcherTest, InvokeCheckedSendsPayloadAsGiven) {
+  auto dispatcher = Make(MakeConfig(kPredeployment, {Sync("gate", true)}));
+  transport_->Script("http://127.0.0.1:8000/gate", {Respond(403, "vetoed")});
+
+  Result<Outcome> outcome = dispatcher->InvokeChecked(kPredeployment, kPayload);
+
+  ASSERT_TRUE(outcome.ok()) << outcome.error().message;
+  EXPECT_EQ(outcome->decision, Decision::kAbort);
+  ASSERT_EQ(transport_->requests().size(), 1U);
+  EXPECT_EQ(transport_->requests()[0].body, kPayload);
+
+  Result<Outcome> unknown = dispatcher->InvokeChecked("no-such-event", kPayload);
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code, ErrorCode::kInvalidArgument);
+  EXPECT_EQ(transport_->requests().size(), 1U);
+}
+
 TEST_F(DispatcherTest, UseDataFromSendsEarlierResponseBytes) {
   WebhookConfig enrich = Sync("enrich");
   WebhookConfig decide = Sync("decide", true);

@@ -4,10 +4,15 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <chrono>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <vector>
+
+#include "receiver/http_server_thread.h"
 
 namespace herald {
 namespace {
@@ -26,6 +31,40 @@ httplib::Client ClientFor(const Receiver& receiver) {
   client.set_connection_timeout(seconds(5));
   client.set_read_timeout(seconds(5));
   return client;
+}
+
+TEST(HttpServerThreadTest, KeepsConnectionOpenPastFiveRequests) {
+  HttpServerThread::Options options;
+  options.keep_alive_max_requests = 3;
+  HttpServerThread limited(options);
+  options.keep_alive_max_requests = 100;
+  HttpServerThread server(options);
+
+  // The client's port tells which connection carried each request.
+  std::mutex mutex;
+  std::vector<int> ports;
+  for (HttpServerThread* each : {&limited, &server}) {
+    each->server().Get("/", [&](const httplib::Request& request, httplib::Response& response) {
+      std::lock_guard lock(mutex);
+      ports.push_back(request.remote_port);
+      response.set_content("ok", "text/plain");
+    });
+    ASSERT_EQ(each->Start("127.0.0.1", 0), std::nullopt);
+  }
+
+  auto connections_for_20_requests = [&](int port) {
+    ports.clear();
+    httplib::Client client("127.0.0.1", port);
+    client.set_keep_alive(true);
+    for (int i = 0; i < 20; ++i) {
+      auto result = client.Get("/");
+      EXPECT_TRUE(result && result->status == 200);
+    }
+    std::lock_guard lock(mutex);
+    return std::set<int>(ports.begin(), ports.end()).size();
+  };
+  EXPECT_GE(connections_for_20_requests(limited.port()), 7U);
+  EXPECT_EQ(connections_for_20_requests(server.port()), 1U);
 }
 
 TEST(ReceiverTest, AnswersWithConfiguredResponse) {
