@@ -53,10 +53,8 @@ else
   run_limit=${RUN_LIMIT_SECONDS:-1500}
 fi
 connections=64           # wrk and curl connections in the async benchmark
-# Delivery threads of herald serve. Each waits for its own attempt's
-# group commit (one fsync), so the default of 16 caps delivery at about
-# 16 / (attempt + commit time), below the rate the API accepts here.
-workers=${HERALD_WORKERS:-64}
+# Delivery threads of herald serve; 16 is its default.
+workers=${HERALD_WORKERS:-16}
 sync_connections=32
 deployed_event=$repo/examples/merlin/event-deployed.json
 predeployment_event=$repo/examples/merlin/event-predeployment.json
@@ -257,6 +255,20 @@ sync_p99=$(to_us "$(wrk_percentile "$work/wrk-sync.txt" 99%)")
 direct_rate=$(wrk_rate "$work/wrk-direct.txt")
 sync_rate=$(wrk_rate "$work/wrk-sync.txt")
 sync_non_200=$(awk '/^responses/ { print $4 }' "$work/wrk-sync.txt")
+
+# One caller: no queueing behind other callers, so the difference is
+# herald's own work per event.
+log "sync gate: wrk -c1 for ${load_seconds}s, direct and through herald"
+wrk -t1 -c1 -d"${load_seconds}s" --latency -s bench/post_event.lua \
+  "http://127.0.0.1:$sink_port/gate" -- "$predeployment_event" 0 >"$work/wrk-direct1.txt"
+wrk -t1 -c1 -d"${load_seconds}s" --latency -s bench/post_event.lua \
+  "http://127.0.0.1:$herald_port/v1/events" -- "$predeployment_event" 0 >"$work/wrk-sync1.txt"
+direct1_p50=$(to_us "$(wrk_percentile "$work/wrk-direct1.txt" 50%)")
+direct1_p99=$(to_us "$(wrk_percentile "$work/wrk-direct1.txt" 99%)")
+sync1_p50=$(to_us "$(wrk_percentile "$work/wrk-sync1.txt" 50%)")
+sync1_p99=$(to_us "$(wrk_percentile "$work/wrk-sync1.txt" 99%)")
+direct1_rate=$(wrk_rate "$work/wrk-direct1.txt")
+sync1_rate=$(wrk_rate "$work/wrk-sync1.txt")
 dropped=$(metric herald_delivery_log_dropped_total)
 stop_pid "$herald_pid"
 stop_pid "$sink_pid"
@@ -344,6 +356,15 @@ finalResponse, wrk -c$sync_connections for ${load_seconds}s.
 | wrk straight at the sink | $direct_rate | ${direct_p50} µs | ${direct_p99} µs |
 | POST /v1/events to herald serve | $sync_rate | ${sync_p50} µs | ${sync_p99} µs |
 | added by herald | | **$((sync_p50 - direct_p50)) µs** | **$((sync_p99 - direct_p99)) µs** |
+
+The same with one caller (wrk -c1), where no request waits behind
+another:
+
+| | requests/s | median | p99 |
+|---|---|---|---|
+| wrk straight at the sink | $direct1_rate | ${direct1_p50} µs | ${direct1_p99} µs |
+| POST /v1/events to herald serve | $sync1_rate | ${sync1_p50} µs | ${sync1_p99} µs |
+| added by herald | | **$((sync1_p50 - direct1_p50)) µs** | **$((sync1_p99 - direct1_p99)) µs** |
 
 Answers other than 200: $sync_non_200. Sync delivery records dropped
 because the delivery log queue was full: $dropped.

@@ -10,7 +10,7 @@ packages=(
   # Libraries herald links against.
   libcurl4-openssl-dev libyaml-cpp-dev nlohmann-json3-dev
   libspdlog-dev libfmt-dev libcli11-dev libssl-dev
-  libsqlite3-dev libpq-dev libboost-dev libcpp-httplib-dev
+  libsqlite3-dev libpq-dev libboost-dev libcpp-httplib-dev libjemalloc-dev
   # Tests and benchmarks. The PostgreSQL store tests run initdb and
   # postgres from the server package, on a throwaway cluster.
   libgtest-dev libgmock-dev libbenchmark-dev
