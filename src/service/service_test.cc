@@ -349,6 +349,11 @@ TEST_F(ServiceTest, DeliveryLogFiltersAndPages) {
       json::parse(client_->Get("/v1/deliveries?event=on-model-created")->body)["deliveries"].size(),
       0U);
   EXPECT_EQ(client_->Get("/v1/deliveries?status=bogus")->status, 400);
+  auto misspelt = client_->Get("/v1/deliveries?stauts=pending");
+  ASSERT_TRUE(misspelt);
+  EXPECT_EQ(misspelt->status, 400);
+  EXPECT_NE(json::parse(misspelt->body)["message"].get<std::string>().find("\"stauts\""),
+            std::string::npos);
   EXPECT_EQ(client_->Get("/v1/deliveries?limit=0")->status, 400);
   EXPECT_EQ(client_->Get("/v1/deliveries?created_after=yesterday")->status, 400);
   EXPECT_EQ(client_->Get("/v1/deliveries?created_after=2999-01-01T00:00:00Z")->status, 400);
