@@ -76,12 +76,13 @@ void DeliveryWorkers::Hand(std::vector<DeliveryRecord> records) {
     }
   }
   if (unsent.empty()) {
-    // One wake-up per delivery: waking every idle worker for one delivery
-    // costs a context switch each, for nothing.
+    // One wake-up per delivery, because waking every idle worker for one
+    // delivery costs each of them a context switch.
     for (std::size_t i = 0; i < records.size(); ++i) work_ready_.notify_one();
     return;
   }
-  // Stop() has already released the queue's leases; release these too.
+  // Stop() has already released the leases of the queue, so release these
+  // here.
   if (Result<bool> released = store_.ReleaseLeases(unsent, clock_.WallNow()); !released.ok()) {
     spdlog::warn(
         "releasing {} deliveries failed; they are retried when their lease ends: "
@@ -111,7 +112,7 @@ void DeliveryWorkers::Stop() {
     if (worker.joinable()) worker.join();
   }
 
-  // Only now is the queue final: a claim that was running when Stop began
+  // Only now is the queue final. A claim that was running when Stop began
   // has added its deliveries, and Hand releases what it gets from now on.
   std::vector<std::string> unsent;
   {

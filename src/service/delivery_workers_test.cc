@@ -26,7 +26,7 @@ using test::FakeClock;
 using test::FakeRandom;
 using test::FakeTransport;
 
-// Never contacted: FakeTransport answers every request itself.
+// Never contacted: FakeTransport returns every response itself.
 constexpr char kUrl[] = "http://127.0.0.1:9/hook";
 
 constexpr char kConfig[] = R"(webhooks:
@@ -148,7 +148,7 @@ class DeliveryWorkersTest : public ::testing::Test {
   std::shared_ptr<spdlog::logger> previous_logger_;
 };
 
-TEST_F(DeliveryWorkersTest, HandedDeliveryIsSentWithoutAClaim) {
+TEST_F(DeliveryWorkersTest, HandedDeliverySkipsClaim) {
   MakeWorkers({});
   workers_->Start();
   // Stored leased for an hour, as the outbox stores handed deliveries: no
@@ -161,11 +161,12 @@ TEST_F(DeliveryWorkersTest, HandedDeliveryIsSentWithoutAClaim) {
   ASSERT_EQ(transport_->requests().size(), 1U);
   EXPECT_EQ(transport_->requests()[0].url, kUrl);
   Result<std::optional<DeliveryDetail>> detail = store_->GetDelivery("d0");
-  ASSERT_TRUE(detail.ok() && detail->has_value());
+  ASSERT_TRUE(detail.ok());
+  ASSERT_TRUE(detail->has_value());
   EXPECT_EQ((*detail)->delivery.status, DeliveryStatus::kSucceeded);
 }
 
-TEST_F(DeliveryWorkersTest, ReservationsLeaveHalfTheQueueToClaims) {
+TEST_F(DeliveryWorkersTest, ReserveLeavesHalfForClaims) {
   DeliveryWorkerOptions options;
   options.workers = 2;  // Room for 8 deliveries, 4 of them for handoffs.
   MakeWorkers(options);
@@ -178,7 +179,7 @@ TEST_F(DeliveryWorkersTest, ReservationsLeaveHalfTheQueueToClaims) {
   EXPECT_TRUE(workers_->TryReserve(4));
 }
 
-TEST_F(DeliveryWorkersTest, StopRecordsEveryFinishedAttempt) {
+TEST_F(DeliveryWorkersTest, StopRecordsFinishedAttempts) {
   MakeWorkers({});
   Enqueue(40, clock_.WallNow());
   workers_->Start();
@@ -192,7 +193,7 @@ TEST_F(DeliveryWorkersTest, StopRecordsEveryFinishedAttempt) {
   EXPECT_EQ(RecordedAttempts(), 40);
 }
 
-TEST_F(DeliveryWorkersTest, RetryLogLinesAreRateLimited) {
+TEST_F(DeliveryWorkersTest, RetryLogIsRateLimited) {
   transport_->Script(kUrl, {test::Respond(503)});
   DeliveryWorkerOptions options;
   options.retry_logs_per_second = 3;
@@ -200,13 +201,13 @@ TEST_F(DeliveryWorkersTest, RetryLogLinesAreRateLimited) {
   Enqueue(10, clock_.WallNow());
   workers_->Start();
 
-  // The fake clock stands still, so all ten failures fall in one second.
+  // The fake clock does not move, so all ten failures fall in one second.
   ASSERT_TRUE(WaitForRecordedAttempts(10));
   std::this_thread::sleep_for(milliseconds(50));
   EXPECT_EQ(CountOccurrences(log_.str(), "attempt failed, retrying"), 3U);
 
-  // A second later the retries are due; the first of them reports what
-  // the previous second left out.
+  // Two seconds later the retries are due. The first of them logs how many
+  // lines the previous second left out.
   clock_.Advance(seconds(2));
   ASSERT_TRUE(WaitForRecordedAttempts(20));
   workers_->Stop();

@@ -57,6 +57,9 @@ Result<std::unique_ptr<Store>> OpenStore(const ServiceOptions& options, std::str
   }
   SqliteStoreOptions store_options;
   store_options.path = options.data_dir + "/herald.db";
+  // One herald serve per SQLite file, so every lease found at start was
+  // taken by a process that has stopped.
+  store_options.release_unattempted_leases = true;
   *description = store_options.path;
   return OpenSqliteStore(store_options);
 }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/group_commit.h"
+#include "store/sqlite_rows.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_reads.h"
 #include "store/sqlite_schema.h"
@@ -231,6 +232,22 @@ Result<std::unique_ptr<sqlite::Connection>> OpenConnection(const SqliteStoreOpti
   return db;
 }
 
+// Makes pending deliveries without attempts that are due in the future,
+// which only a lease puts there, due now.
+Result<bool> ReleaseUnattemptedLeases(sqlite::Connection& writer) {
+  Result<sqlite::StatementLease> update = writer.Prepare(
+      "UPDATE deliveries SET next_attempt_at = ?1 "
+      "WHERE status = 'pending' AND attempts = 0 AND next_attempt_at > ?1");
+  if (!update.ok()) return update.error();
+  update.value()->BindInt64(1, sqlite_rows::ToMicros(std::chrono::system_clock::now()));
+  if (Result<bool> done = update.value()->Run(); !done.ok()) return done.error();
+  const std::int64_t released = writer.Changes();
+  if (released > 0) {
+    spdlog::info("store: {} deliveries leased before the last stop are due again", released);
+  }
+  return true;
+}
+
 // Opens the writer connection: WAL journal, fsync policy, schema.
 Result<std::unique_ptr<sqlite::Connection>> OpenWriter(const SqliteStoreOptions& options) {
   Result<std::unique_ptr<sqlite::Connection>> db = OpenConnection(options);
@@ -251,6 +268,11 @@ Result<std::unique_ptr<sqlite::Connection>> OpenWriter(const SqliteStoreOptions&
   if (Result<bool> set = writer.Execute(synchronous); !set.ok()) return set.error();
 
   if (Result<bool> migrated = MigrateSchema(writer); !migrated.ok()) return migrated.error();
+  if (options.release_unattempted_leases) {
+    if (Result<bool> released = ReleaseUnattemptedLeases(writer); !released.ok()) {
+      return released.error();
+    }
+  }
   return db;
 }
 

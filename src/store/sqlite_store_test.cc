@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "store/sqlite_writes.h"
 
@@ -43,6 +45,62 @@ class SqliteStoreTest : public ::testing::Test {
   std::string path_;
   std::unique_ptr<Store> store_;
 };
+
+NewDelivery DeliveryDueAt(std::string id, std::chrono::system_clock::time_point due) {
+  NewDelivery delivery;
+  delivery.delivery_id = std::move(id);
+  delivery.event = "on-model-version-deployed";
+  delivery.webhook = "notify";
+  delivery.url = "http://127.0.0.1:9/notify";
+  delivery.body = "{}";
+  delivery.max_attempts = 5;
+  delivery.created_at = std::chrono::system_clock::now() - std::chrono::minutes(1);
+  delivery.next_attempt_at = due;
+  return delivery;
+}
+
+TEST_F(SqliteStoreTest, ReopenReleasesUnattemptedLeases) {
+  using std::chrono::hours;
+  const auto now = std::chrono::system_clock::now();
+  std::vector<NewDelivery> rows;
+  rows.push_back(DeliveryDueAt("due", now - std::chrono::minutes(1)));
+  rows.push_back(DeliveryDueAt("leased", now + hours(1)));
+  rows.push_back(DeliveryDueAt("retry", now - std::chrono::minutes(1)));
+  ASSERT_TRUE(store_->Enqueue(std::move(rows)).ok());
+  AttemptRecord attempt;
+  attempt.delivery_id = "retry";
+  attempt.started_at = now;
+  attempt.status = 503;
+  attempt.error = "HTTP 503";
+  DeliveryUpdate update;
+  update.status = DeliveryStatus::kPending;
+  update.next_attempt_at = now + hours(1);
+  update.updated_at = now;
+  ASSERT_TRUE(store_->RecordAttempt(attempt, update).ok());
+
+  auto due_ids = [this] {
+    ClaimRequest request;
+    request.now = std::chrono::system_clock::now() + std::chrono::seconds(1);
+    request.lease = std::chrono::milliseconds(1);
+    Result<std::vector<DeliveryRecord>> claimed = store_->ClaimDue(request);
+    EXPECT_TRUE(claimed.ok());
+    std::set<std::string> ids;
+    if (claimed.ok()) {
+      for (const DeliveryRecord& record : claimed.value()) ids.insert(record.delivery_id);
+    }
+    return ids;
+  };
+
+  // Without the option a lease is kept until it ends.
+  Open();
+  EXPECT_EQ(due_ids(), std::set<std::string>({"due"}));
+
+  SqliteStoreOptions options;
+  options.release_unattempted_leases = true;
+  Open(options);
+  // "due" was leased for 1 ms by the claim above and is due again.
+  EXPECT_EQ(due_ids(), std::set<std::string>({"due", "leased"}));
+}
 
 // ClaimDue must walk the partial index in order and stop after LIMIT rows.
 // A plan that sorts would read every due row of a large outbox.
