@@ -96,5 +96,13 @@ TEST(Command, UnknownSubcommandExitsTwo) {
   EXPECT_NE(result.err.find("unknown subcommand \"frobnicate\""), std::string::npos) << result.err;
 }
 
+TEST(Command, MisspeltRequiredOptionIsNamed) {
+  const ProcessResult result = RunProcess({HERALD_BINARY, "serve", "--conifg", "webhooks.yaml"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("herald serve: unknown option \"--conifg\""), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("--config is required"), std::string::npos) << result.err;
+}
+
 }  // namespace
 }  // namespace herald::test

@@ -191,6 +191,19 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::RequiredError& error) {
+    // CLI11 checks required options before it reports unknown ones, so a
+    // misspelt --config would only show as "--config is required".
+    const std::vector<CLI::App*> parsed = app.get_subcommands();
+    const std::string command = parsed.empty() ? "herald" : "herald " + parsed.front()->get_name();
+    for (const std::string& extra : app.remaining(true)) {
+      if (extra.rfind('-', 0) == 0) {
+        std::cerr << command << ": unknown option \"" << extra << "\" (" << command
+                  << " --help lists the options)\n";
+      }
+    }
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
   } catch (const CLI::ParseError& error) {
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;
