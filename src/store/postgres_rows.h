@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "store/postgres_connection.h"
+#include "store/row_key.h"
 #include "store/store.h"
 
 namespace herald::pg_rows {
@@ -27,17 +28,11 @@ inline constexpr int kBodyColumn = 17;
 inline constexpr const char* kAttemptColumns =
     "a.number, a.started_at, a.latency_us, a.status, a.error, a.response_body";
 
-// A position in (created_at, id) order: the keyset of ListDeliveries
-// pages and of retention.
-struct RowKey {
-  std::int64_t created_at = 0;
-  std::int64_t id = 0;
-};
-
-// Timestamps are stored as microseconds since the Unix epoch, rounded
-// down, so the column order matches time order.
-std::int64_t ToMicros(std::chrono::system_clock::time_point time);
-std::chrono::system_clock::time_point FromMicros(std::int64_t micros);
+using store_rows::DecodeCursor;
+using store_rows::EncodeCursor;
+using store_rows::FromMicros;
+using store_rows::RowKey;
+using store_rows::ToMicros;
 
 // Reads row `row` of a result selected with kDeliveryColumns, and the body
 // column when `with_body`. Stores the table's id in *row_id when not null.
@@ -46,11 +41,6 @@ DeliveryRecord ReadDelivery(const pg::Rows& rows, int row, bool with_body,
 
 // Reads row `row` of a result selected with kAttemptColumns.
 AttemptRecord ReadAttempt(const pg::Rows& rows, int row, std::string delivery_id);
-
-// A ListDeliveries cursor is "<created_at micros>:<row id>" of the last
-// row of a page, the same form as the SQLite store's.
-std::string EncodeCursor(RowKey key);
-std::optional<RowKey> DecodeCursor(std::string_view text);
 
 // Returns `text` with each byte sequence that is not valid UTF-8, and each
 // NUL byte, replaced by U+FFFD. PostgreSQL rejects both in text columns.

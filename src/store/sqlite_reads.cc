@@ -14,7 +14,9 @@ namespace herald::sqlite_reads {
 namespace {
 
 using sqlite_rows::ToMicros;
-using sqlite_writes::RowKey;
+using store_rows::DecodeCursor;
+using store_rows::EncodeCursor;
+using store_rows::RowKey;
 
 // ListDeliveries adds a condition only for each filter that is set. Each
 // condition has a fixed parameter number, so binding does not depend on
@@ -43,23 +45,6 @@ std::string ListSql(const DeliveryFilter& filter, bool has_cursor) {
   if (has_cursor) sql += " AND (d.created_at, d.id) < (?6, ?7)";
   sql += " ORDER BY d.created_at DESC, d.id DESC LIMIT ?8";
   return sql;
-}
-
-// A cursor is "<created_at micros>:<row id>" of the last row of a page.
-std::string EncodeCursor(RowKey key) { return fmt::format("{}:{}", key.created_at, key.id); }
-
-std::optional<RowKey> DecodeCursor(std::string_view text) {
-  const std::size_t colon = text.find(':');
-  if (colon == std::string_view::npos) return std::nullopt;
-  RowKey key;
-  const char* end = text.data() + colon;
-  auto [created_end, created_error] = std::from_chars(text.data(), end, key.created_at);
-  if (created_error != std::errc() || created_end != end) return std::nullopt;
-  const char* id_begin = text.data() + colon + 1;
-  end = text.data() + text.size();
-  auto [id_end, id_error] = std::from_chars(id_begin, end, key.id);
-  if (id_error != std::errc() || id_end != end) return std::nullopt;
-  return key;
 }
 
 // Holds a read transaction open for its lifetime, so every statement in

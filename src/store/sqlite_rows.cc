@@ -7,15 +7,6 @@ namespace herald::sqlite_rows {
 using std::chrono::microseconds;
 using std::chrono::system_clock;
 
-std::int64_t ToMicros(system_clock::time_point time) {
-  return std::chrono::floor<microseconds>(time.time_since_epoch()).count();
-}
-
-system_clock::time_point FromMicros(std::int64_t micros) {
-  return system_clock::time_point(
-      std::chrono::duration_cast<system_clock::duration>(microseconds(micros)));
-}
-
 DeliveryRecord ReadDelivery(const sqlite::Statement& row, bool with_body, std::int64_t* row_id) {
   DeliveryRecord record;
   if (row_id != nullptr) *row_id = row.ColumnInt64(0);

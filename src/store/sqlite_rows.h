@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 
+#include "store/row_key.h"
 #include "store/sqlite_db.h"
 #include "store/store.h"
 
@@ -24,10 +25,8 @@ inline constexpr int kBodyColumn = 17;
 inline constexpr const char* kAttemptColumns =
     "a.number, a.started_at, a.latency_us, a.status, a.error, a.response_body";
 
-// Timestamps are stored as microseconds since the Unix epoch, rounded
-// down, so the column order matches time order.
-std::int64_t ToMicros(std::chrono::system_clock::time_point time);
-std::chrono::system_clock::time_point FromMicros(std::int64_t micros);
+using store_rows::FromMicros;
+using store_rows::ToMicros;
 
 // Reads a row selected with kDeliveryColumns, and the body column when
 // `with_body`. Stores the table's integer id in *row_id when not null.

@@ -15,15 +15,12 @@
 
 #include "herald/result.h"
 #include "store/sqlite_db.h"
+#include "store/row_key.h"
 #include "store/store.h"
 
 namespace herald::sqlite_writes {
 
-// A position in (created_at, id) order, the order of deliveries_finished.
-struct RowKey {
-  std::int64_t created_at = 0;
-  std::int64_t id = 0;
-};
+using store_rows::RowKey;
 
 // The SELECT that ClaimDue runs, for tests that check its query plan.
 const std::string& SelectDueSql(bool excluding_urls);

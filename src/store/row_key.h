@@ -1,0 +1,34 @@
+#ifndef HERALD_STORE_ROW_KEY_H_
+#define HERALD_STORE_ROW_KEY_H_
+
+// Row encodings that every Store implementation shares, so that cursors
+// and stored timestamps mean the same in SQLite and PostgreSQL.
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace herald::store_rows {
+
+// Timestamps are stored as microseconds since the Unix epoch, rounded
+// down, so the column order matches time order.
+std::int64_t ToMicros(std::chrono::system_clock::time_point time);
+std::chrono::system_clock::time_point FromMicros(std::int64_t micros);
+
+// A position in (created_at, id) order: the keyset of ListDeliveries
+// pages and of retention.
+struct RowKey {
+  std::int64_t created_at = 0;
+  std::int64_t id = 0;
+};
+
+// A ListDeliveries cursor is "<created_at micros>:<row id>" of the last
+// row of a page. DecodeCursor returns nullopt for any other text.
+std::string EncodeCursor(RowKey key);
+std::optional<RowKey> DecodeCursor(std::string_view text);
+
+}  // namespace herald::store_rows
+
+#endif  // HERALD_STORE_ROW_KEY_H_
