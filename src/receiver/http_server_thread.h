@@ -39,8 +39,8 @@ class HttpServerThread {
     std::chrono::seconds keep_alive_timeout{1};
     // Requests served on one connection before the server closes it.
     // cpp-httplib's default of 5 makes busy clients reconnect every five
-    // requests; a connection holds its thread until it closes or idles, so
-    // the limit also bounds how long one client can keep a thread.
+    // requests. A connection keeps its thread until it closes or idles, so
+    // the limit also bounds how long one client can occupy a thread.
     std::size_t keep_alive_max_requests = 100;
     // Connections served at once; each open connection occupies a thread.
     std::size_t worker_threads = 16;

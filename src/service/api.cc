@@ -187,8 +187,8 @@ void Api::PostEvent(const httplib::Request& request, httplib::Response& response
     return reject(415, "unsupported_media_type", "Content-Type must be application/json");
   }
 
-  // A pointer range parses several times faster than std::string's
-  // iterators with nlohmann::json 3.11.
+  // In a profile of herald serve, nlohmann::json 3.11 spent several times
+  // more parsing through std::string's iterators than a pointer range.
   const char* body = request.body.data();
   json envelope = json::parse(body, body + request.body.size(), nullptr, false);
   if (envelope.is_discarded()) {

@@ -41,12 +41,11 @@ struct SqliteStoreOptions {
   // true: synchronous=FULL. false: synchronous=NORMAL, which may lose the
   // latest commits on power loss; meant for benchmarks and throwaway data.
   bool fsync_every_commit = true;
-  // Set by a caller that is the only process using the file, such as
-  // herald serve at start: every pending delivery that has no attempt yet
-  // but is due in the future is made due now. Such a delivery can only be
-  // leased (new deliveries are due when created), and its lease belonged
-  // to a process that has stopped, so it need not wait for the lease to
-  // end. Leased retries (attempts above 0) still wait for theirs.
+  // Whether to make pending deliveries without attempts that are due in
+  // the future due now when the store opens. Only a lease puts such a
+  // delivery in the future, so set it when no other process uses the file
+  // and every lease found belongs to a process that has stopped. Leased
+  // retries (attempts above 0) still wait for their lease to end.
   bool release_unattempted_leases = false;
 };
 
