@@ -48,6 +48,10 @@ class EventCatalog {
   // Returns the event named `name` or one of its aliases, else nullptr.
   const EventType* Find(std::string_view name) const;
 
+  // Returns the error message for an event name that Find does not know,
+  // with the closest known name when one is close.
+  std::string UnknownEventMessage(std::string_view name) const;
+
   // Adds a custom event. Returns false, leaving the catalogue unchanged,
   // when the name or an alias is already known.
   bool Add(EventType event);

@@ -1,9 +1,12 @@
 #include "herald/events.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <utility>
 
 #include "ascii.h"
+#include "suggest.h"
 
 namespace herald {
 namespace {
@@ -74,6 +77,16 @@ const EventType* EventCatalog::Find(std::string_view name) const {
     if (HasName(event, name)) return &event;
   }
   return nullptr;
+}
+
+std::string EventCatalog::UnknownEventMessage(std::string_view name) const {
+  std::vector<std::string_view> names;
+  for (const EventType& event : events_) {
+    names.push_back(event.name);
+    for (const std::string& alias : event.aliases) names.push_back(alias);
+  }
+  return fmt::format("unknown event \"{}\".{} `herald events` lists the known events", name,
+                     config_internal::DidYouMean(name, names));
 }
 
 bool EventCatalog::Add(EventType event) {

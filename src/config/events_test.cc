@@ -108,5 +108,14 @@ TEST(EventPolicyTest, NameAndParse) {
   EXPECT_EQ(ParsePolicy(""), std::nullopt);
 }
 
+TEST(EventCatalogTest, UnknownEventMessageSuggestsClosest) {
+  const EventCatalog catalog = EventCatalog::BuiltIn();
+  EXPECT_EQ(catalog.UnknownEventMessage("on-model-version-deploy"),
+            "unknown event \"on-model-version-deploy\". Did you mean "
+            "`on-model-version-deployed`? `herald events` lists the known events");
+  EXPECT_EQ(catalog.UnknownEventMessage("deploy"),
+            "unknown event \"deploy\". `herald events` lists the known events");
+}
+
 }  // namespace
 }  // namespace herald

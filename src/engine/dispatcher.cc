@@ -96,9 +96,7 @@ Result<Outcome> Dispatcher::Invoke(std::string_view event_name, std::string_view
   const Config& config = *state_->config;
   const EventType* event_type = config.catalog.Find(event_name);
   if (event_type == nullptr) {
-    return Error{
-        ErrorCode::kInvalidArgument,
-        fmt::format("unknown event \"{}\"; `herald events` lists the known events", event_name)};
+    return Error{ErrorCode::kInvalidArgument, config.catalog.UnknownEventMessage(event_name)};
   }
   Result<std::string> prepared = PreparePayload(config.catalog, *event_type, payload);
   if (!prepared.ok()) {
@@ -110,9 +108,8 @@ Result<Outcome> Dispatcher::Invoke(std::string_view event_name, std::string_view
 Result<Outcome> Dispatcher::InvokeChecked(std::string_view event_name, const std::string& payload) {
   const EventType* event_type = state_->config->catalog.Find(event_name);
   if (event_type == nullptr) {
-    return Error{
-        ErrorCode::kInvalidArgument,
-        fmt::format("unknown event \"{}\"; `herald events` lists the known events", event_name)};
+    return Error{ErrorCode::kInvalidArgument,
+                 state_->config->catalog.UnknownEventMessage(event_name)};
   }
   return state_->Dispatch(*event_type, payload);
 }

@@ -4,9 +4,9 @@
 #include <httplib.h>
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <set>
-#include <chrono>
 #include <sstream>
 #include <string>
 #include <thread>

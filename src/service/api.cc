@@ -206,9 +206,8 @@ void Api::PostEvent(const httplib::Request& request, httplib::Response& response
   const std::shared_ptr<const Runtime> runtime = runtime_.Current();
   const std::string& event = event_type->get_ref<const std::string&>();
   if (runtime->config->catalog.Find(event) == nullptr) {
-    return reject(
-        kStatusBadRequest, "unknown_event",
-        fmt::format("unknown event \"{}\"; `herald events` lists the known events", event));
+    return reject(kStatusBadRequest, "unknown_event",
+                  runtime->config->catalog.UnknownEventMessage(event));
   }
   // The envelope was parsed and its event_type checked above, so the
   // dispatcher need not parse it again.
@@ -245,10 +244,10 @@ void Api::ListDeliveries(const httplib::Request& request, httplib::Response& res
       "event", "webhook", "status", "created_after", "created_before", "limit", "cursor"};
   for (const auto& [name, value] : request.params) {
     if (std::find(kKnown.begin(), kKnown.end(), name) == kKnown.end()) {
-      return reject(fmt::format(
-          "unknown query parameter \"{}\"; the filters are event, webhook, status, "
-          "created_after, created_before, limit and cursor",
-          name));
+      return reject(
+          fmt::format("unknown query parameter \"{}\"; the filters are event, webhook, status, "
+                      "created_after, created_before, limit and cursor",
+                      name));
     }
   }
   DeliveryFilter filter;

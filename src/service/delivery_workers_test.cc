@@ -82,8 +82,8 @@ class DeliveryWorkersTest : public ::testing::Test {
 
   void MakeWorkers(DeliveryWorkerOptions options) {
     options.poll_interval = milliseconds(10);
-    workers_ = std::make_unique<DeliveryWorkers>(options, *store_, runtime_, clock_, random_,
-                                                 metrics_);
+    workers_ =
+        std::make_unique<DeliveryWorkers>(options, *store_, runtime_, clock_, random_, metrics_);
   }
 
   // Stores deliveries to kUrl, due at `due`.

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "store/group_commit.h"
-#include "store/sqlite_rows.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_reads.h"
+#include "store/sqlite_rows.h"
 #include "store/sqlite_schema.h"
 #include "store/sqlite_writes.h"
 

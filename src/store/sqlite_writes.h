@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "herald/result.h"
-#include "store/sqlite_db.h"
 #include "store/row_key.h"
+#include "store/sqlite_db.h"
 #include "store/store.h"
 
 namespace herald::sqlite_writes {
