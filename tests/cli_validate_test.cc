@@ -96,6 +96,13 @@ TEST(Command, UnknownSubcommandExitsTwo) {
   EXPECT_NE(result.err.find("unknown subcommand \"frobnicate\""), std::string::npos) << result.err;
 }
 
+TEST(Command, PortFlagPointsToListen) {
+  const ProcessResult result =
+      RunProcess({HERALD_BINARY, "serve", "--config", "webhooks.yaml", "--port", "8471"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("use --listen HOST:PORT"), std::string::npos) << result.err;
+}
+
 TEST(Command, MisspeltRequiredOptionIsNamed) {
   const ProcessResult result = RunProcess({HERALD_BINARY, "serve", "--conifg", "webhooks.yaml"});
   EXPECT_EQ(result.exit_code, 2);

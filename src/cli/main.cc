@@ -4,7 +4,10 @@
 
 #include <CLI/CLI.hpp>
 
+#include <algorithm>
 #include <iostream>
+#include <string>
+#include <vector>
 
 #include "cli/commands.h"
 #include "cli/logging.h"
@@ -201,6 +204,14 @@ int main(int argc, char** argv) {
         std::cerr << command << ": unknown option \"" << extra << "\" (" << command
                   << " --help lists the options)\n";
       }
+    }
+    const int code = app.exit(error);
+    return code == 0 ? kExitOk : kExitUsage;
+  } catch (const CLI::ExtrasError& error) {
+    const std::vector<std::string> extras = app.remaining(true);
+    if (*serve_command && std::find(extras.begin(), extras.end(), "--port") != extras.end()) {
+      std::cerr << "herald serve: there is no --port option; use --listen HOST:PORT, such as "
+                   "--listen 127.0.0.1:8470\n";
     }
     const int code = app.exit(error);
     return code == 0 ? kExitOk : kExitUsage;

@@ -126,8 +126,8 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options,
   if (!store.ok()) {
     return Error{store.error().code == ErrorCode::kInvalidArgument ? ErrorCode::kInvalidArgument
                                                                    : ErrorCode::kUnavailable,
-                 fmt::format("cannot open the store {}: {}", state->store_description,
-                             store.error().message)};
+                 // Both stores name their file or server in their errors.
+                 "cannot open the store: " + store.error().message};
   }
   state->store = std::move(store.value());
   state->log_writer = std::make_unique<DeliveryLogWriter>(*state->store, state->metrics,

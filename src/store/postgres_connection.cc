@@ -4,6 +4,7 @@
 #include <libpq-fe.h>
 #include <spdlog/spdlog.h>
 
+#include <cctype>
 #include <charconv>
 #include <cstring>
 #include <utility>
@@ -15,11 +16,15 @@ namespace {
 constexpr const char* kSafeKeywords[] = {"host", "hostaddr", "port", "dbname", "user"};
 
 // Joins the lines of a libpq message, which may span several, into one
-// log line.
+// log line. A line that ends without punctuation gets a full stop, so
+// "Connection refused" and the hint after it stay two sentences.
 std::string OneLine(std::string_view text) {
   std::string line;
   for (char c : text) {
     if (c == '\n' || c == '\t') {
+      if (c == '\n' && !line.empty() && std::isalnum(static_cast<unsigned char>(line.back()))) {
+        line += '.';
+      }
       if (!line.empty() && line.back() != ' ') line += ' ';
     } else {
       line += c;
