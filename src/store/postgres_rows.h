@@ -16,17 +16,10 @@
 
 namespace herald::pg_rows {
 
-// Columns of `herald_deliveries d` in the order ReadDelivery expects,
-// followed by d.body when a query needs the body.
-inline constexpr const char* kDeliveryColumns =
-    "d.id, d.delivery_id, d.event, d.webhook, d.url, d.async, d.status, d.max_attempts, "
-    "d.attempts, d.last_status, d.last_error, d.created_at, d.next_attempt_at, d.updated_at, "
-    "d.completed_at, d.redelivery_of, d.body_size";
-inline constexpr int kBodyColumn = 17;
-
-// Columns of `herald_attempts a` in the order ReadAttempt expects.
-inline constexpr const char* kAttemptColumns =
-    "a.number, a.started_at, a.latency_us, a.status, a.error, a.response_body";
+// Queries select `herald_deliveries d` and `herald_attempts a` with these.
+using store_rows::kAttemptColumns;
+using store_rows::kBodyColumn;
+using store_rows::kDeliveryColumns;
 
 using store_rows::DecodeCursor;
 using store_rows::EncodeCursor;

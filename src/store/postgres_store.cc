@@ -15,13 +15,10 @@
 #include "store/postgres_rows.h"
 #include "store/postgres_schema.h"
 #include "store/postgres_writes.h"
+#include "store/retention.h"
 
 namespace herald {
 namespace {
-
-// Finished deliveries deleted per ApplyRetention transaction, so that the
-// row locks and the WAL of one transaction stay small.
-constexpr std::size_t kRetentionChunkRows = 500;
 
 const std::string kBegin = "BEGIN";
 // A lease lost in a server crash only makes its deliveries due again,
@@ -222,10 +219,7 @@ std::vector<Result<bool>> PostgresStore::RecordAttempts(
 Result<RetentionResult> PostgresStore::ApplyRetention(std::chrono::system_clock::time_point now,
                                                       std::chrono::seconds max_age,
                                                       std::size_t max_finished_rows) {
-  if (max_age.count() < 0) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("retention max_age is {} s, must not be negative", max_age.count())};
-  }
+  if (Result<bool> valid = retention::CheckMaxAge(max_age); !valid.ok()) return valid.error();
 
   // The bound is computed once; see RetentionBound for why deliveries
   // finishing meanwhile cannot make it delete too much.
@@ -234,25 +228,13 @@ Result<RetentionResult> PostgresStore::ApplyRetention(std::chrono::system_clock:
   });
   if (!bound.ok()) return bound.error();
 
-  RetentionResult total;
-  for (;;) {
-    RetentionResult chunk;
-    Result<bool> done = RunTransaction<bool>(kBegin, [&](pg::Connection& db) {
+  return retention::DeleteInChunks([&](RetentionResult& chunk) {
+    return RunTransaction<bool>(kBegin, [&](pg::Connection& db) {
+      // A transaction run again after a lost connection counts afresh.
       chunk = RetentionResult{};
-      return pg_writes::DeleteFinishedBefore(db, bound.value(), kRetentionChunkRows, &chunk);
+      return pg_writes::DeleteFinishedBefore(db, bound.value(), retention::kChunkRows, &chunk);
     });
-    if (!done.ok()) {
-      spdlog::error("store: retention stopped after deleting {} deliveries: {}",
-                    total.deliveries_deleted, done.error().message);
-      return done.error();
-    }
-    total.deliveries_deleted += chunk.deliveries_deleted;
-    total.attempts_deleted += chunk.attempts_deleted;
-    // Rows locked by another instance's retention are skipped and left to
-    // it, so a short chunk also ends the loop.
-    if (chunk.deliveries_deleted < static_cast<std::int64_t>(kRetentionChunkRows)) break;
-  }
-  return total;
+  });
 }
 
 // Warns when commits are not flushed before they are acknowledged, which

@@ -1,8 +1,9 @@
 #ifndef HERALD_STORE_ROW_KEY_H_
 #define HERALD_STORE_ROW_KEY_H_
 
-// Row encodings that every Store implementation shares, so that cursors
-// and stored timestamps mean the same in SQLite and PostgreSQL.
+// Row layouts and encodings that every Store implementation shares, so
+// that columns, cursors and stored timestamps mean the same in SQLite and
+// PostgreSQL.
 
 #include <chrono>
 #include <cstdint>
@@ -11,6 +12,18 @@
 #include <string_view>
 
 namespace herald::store_rows {
+
+// Columns of the deliveries table `d` in the order both stores'
+// ReadDelivery expects, followed by the body when a query needs it.
+inline constexpr const char* kDeliveryColumns =
+    "d.id, d.delivery_id, d.event, d.webhook, d.url, d.async, d.status, d.max_attempts, "
+    "d.attempts, d.last_status, d.last_error, d.created_at, d.next_attempt_at, d.updated_at, "
+    "d.completed_at, d.redelivery_of, d.body_size";
+inline constexpr int kBodyColumn = 17;
+
+// Columns of the attempts table `a` in the order ReadAttempt expects.
+inline constexpr const char* kAttemptColumns =
+    "a.number, a.started_at, a.latency_us, a.status, a.error, a.response_body";
 
 // Timestamps are stored as microseconds since the Unix epoch, rounded
 // down, so the column order matches time order.

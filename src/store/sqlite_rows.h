@@ -13,17 +13,11 @@
 
 namespace herald::sqlite_rows {
 
-// Columns of `deliveries d` in the order ReadDelivery expects, followed by
-// the body when a query joins `delivery_bodies b`.
-inline constexpr const char* kDeliveryColumns =
-    "d.id, d.delivery_id, d.event, d.webhook, d.url, d.async, d.status, d.max_attempts, "
-    "d.attempts, d.last_status, d.last_error, d.created_at, d.next_attempt_at, d.updated_at, "
-    "d.completed_at, d.redelivery_of, d.body_size";
-inline constexpr int kBodyColumn = 17;
-
-// Columns of `attempts a` in the order ReadAttempt expects.
-inline constexpr const char* kAttemptColumns =
-    "a.number, a.started_at, a.latency_us, a.status, a.error, a.response_body";
+// Queries select `deliveries d`, joined with `delivery_bodies b` for the
+// body, and `attempts a` with these.
+using store_rows::kAttemptColumns;
+using store_rows::kBodyColumn;
+using store_rows::kDeliveryColumns;
 
 using store_rows::FromMicros;
 using store_rows::ToMicros;

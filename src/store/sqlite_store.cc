@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "store/group_commit.h"
+#include "store/retention.h"
 #include "store/sqlite_db.h"
 #include "store/sqlite_reads.h"
 #include "store/sqlite_rows.h"
@@ -19,10 +20,6 @@
 
 namespace herald {
 namespace {
-
-// Finished deliveries deleted per ApplyRetention transaction, so that a
-// concurrent Enqueue waits behind one chunk, not the whole deletion.
-constexpr std::size_t kRetentionChunkRows = 500;
 
 // Read connections handed out one caller at a time.
 class ReadPool {
@@ -192,10 +189,7 @@ class SqliteStore final : public Store {
 Result<RetentionResult> SqliteStore::ApplyRetention(std::chrono::system_clock::time_point now,
                                                     std::chrono::seconds max_age,
                                                     std::size_t max_finished_rows) {
-  if (max_age.count() < 0) {
-    return Error{ErrorCode::kInvalidArgument,
-                 fmt::format("retention max_age is {} s, must not be negative", max_age.count())};
-  }
+  if (Result<bool> valid = retention::CheckMaxAge(max_age); !valid.ok()) return valid.error();
 
   // The bound is computed once on a read snapshot; see RetentionBound for
   // why deliveries finishing meanwhile cannot make it delete too much.
@@ -205,22 +199,11 @@ Result<RetentionResult> SqliteStore::ApplyRetention(std::chrono::system_clock::t
   }();
   if (!bound.ok()) return bound.error();
 
-  RetentionResult total;
-  for (;;) {
-    RetentionResult chunk;
-    Result<bool> done = writer_.Run([&](sqlite::Connection& db) {
-      return sqlite_writes::DeleteFinishedBefore(db, bound.value(), kRetentionChunkRows, &chunk);
+  return retention::DeleteInChunks([&](RetentionResult& chunk) {
+    return writer_.Run([&](sqlite::Connection& db) {
+      return sqlite_writes::DeleteFinishedBefore(db, bound.value(), retention::kChunkRows, &chunk);
     });
-    if (!done.ok()) {
-      spdlog::error("store: retention stopped after deleting {} deliveries: {}",
-                    total.deliveries_deleted, done.error().message);
-      return done.error();
-    }
-    total.deliveries_deleted += chunk.deliveries_deleted;
-    total.attempts_deleted += chunk.attempts_deleted;
-    if (chunk.deliveries_deleted < static_cast<std::int64_t>(kRetentionChunkRows)) break;
-  }
-  return total;
+  });
 }
 
 // Opens a connection and applies the settings every connection shares.
