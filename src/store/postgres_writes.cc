@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "store/row_key.h"
+
 namespace herald::pg_writes {
 namespace {
 
@@ -278,24 +280,9 @@ Result<bool> RecordAttempt(pg::Connection& db, const AttemptRecord& attempt,
 Result<bool> InsertSyncDelivery(pg::Connection& db, const DeliveryRecord& delivery,
                                 const std::vector<AttemptRecord>& attempts,
                                 std::size_t max_response_body_bytes) {
-  if (delivery.status == DeliveryStatus::kPending) {
-    return InvalidArgument(
-        fmt::format("sync delivery {} is still pending; only finished ones are recorded",
-                    delivery.delivery_id));
-  }
-  for (const AttemptRecord& attempt : attempts) {
-    if (!attempt.delivery_id.empty() && attempt.delivery_id != delivery.delivery_id) {
-      return InvalidArgument(fmt::format("attempt {} names delivery {}, expected {}",
-                                         attempt.number, attempt.delivery_id,
-                                         delivery.delivery_id));
-    }
-  }
-
-  DeliveryRecord fields = delivery;
-  fields.body.clear();  // Passed separately below, without a copy.
-  fields.redelivery_of.reset();
-  if (!fields.completed_at.has_value()) fields.completed_at = fields.updated_at;
-  Result<std::int64_t> id = InsertDeliveryRow(db, fields, delivery.body);
+  Result<DeliveryRecord> row = store_rows::SyncDeliveryRow(delivery, attempts);
+  if (!row.ok()) return row.error();
+  Result<std::int64_t> id = InsertDeliveryRow(db, row.value(), delivery.body);
   if (!id.ok()) return id.error();
 
   for (const AttemptRecord& attempt : attempts) {

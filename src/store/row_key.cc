@@ -35,4 +35,26 @@ std::optional<RowKey> DecodeCursor(std::string_view text) {
   return key;
 }
 
+Result<DeliveryRecord> SyncDeliveryRow(const DeliveryRecord& delivery,
+                                       const std::vector<AttemptRecord>& attempts) {
+  if (delivery.status == DeliveryStatus::kPending) {
+    return Error{ErrorCode::kInvalidArgument,
+                 fmt::format("sync delivery {} is still pending; only finished ones are recorded",
+                             delivery.delivery_id)};
+  }
+  for (const AttemptRecord& attempt : attempts) {
+    if (!attempt.delivery_id.empty() && attempt.delivery_id != delivery.delivery_id) {
+      return Error{ErrorCode::kInvalidArgument,
+                   fmt::format("attempt {} names delivery {}, expected {}", attempt.number,
+                               attempt.delivery_id, delivery.delivery_id)};
+    }
+  }
+
+  DeliveryRecord row = delivery;
+  row.body.clear();  // Callers pass delivery.body separately.
+  row.redelivery_of.reset();
+  if (!row.completed_at.has_value()) row.completed_at = row.updated_at;
+  return row;
+}
+
 }  // namespace herald::store_rows

@@ -10,6 +10,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "herald/result.h"
+#include "store/store.h"
 
 namespace herald::store_rows {
 
@@ -41,6 +45,13 @@ struct RowKey {
 // row of a page. DecodeCursor returns nullopt for any other text.
 std::string EncodeCursor(RowKey key);
 std::optional<RowKey> DecodeCursor(std::string_view text);
+
+// Checks a sync delivery for RecordSyncDelivery and returns the row to
+// insert: without body and redelivery_of, with completed_at defaulting to
+// updated_at. Fails with kInvalidArgument for a pending delivery or an
+// attempt that names another delivery.
+Result<DeliveryRecord> SyncDeliveryRow(const DeliveryRecord& delivery,
+                                       const std::vector<AttemptRecord>& attempts);
 
 }  // namespace herald::store_rows
 

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <utility>
 
+#include "store/row_key.h"
 #include "store/sqlite_rows.h"
 
 namespace herald::sqlite_writes {
@@ -259,24 +260,9 @@ Result<bool> RecordAttempt(sqlite::Connection& db, const AttemptRecord& attempt,
 Result<bool> InsertSyncDelivery(sqlite::Connection& db, const DeliveryRecord& delivery,
                                 const std::vector<AttemptRecord>& attempts,
                                 std::size_t max_response_body_bytes) {
-  if (delivery.status == DeliveryStatus::kPending) {
-    return InvalidArgument(
-        fmt::format("sync delivery {} is still pending; only finished ones are recorded",
-                    delivery.delivery_id));
-  }
-  for (const AttemptRecord& attempt : attempts) {
-    if (!attempt.delivery_id.empty() && attempt.delivery_id != delivery.delivery_id) {
-      return InvalidArgument(fmt::format("attempt {} names delivery {}, expected {}",
-                                         attempt.number, attempt.delivery_id,
-                                         delivery.delivery_id));
-    }
-  }
-
-  DeliveryRecord fields = delivery;
-  fields.body.clear();  // Passed separately below, without a copy.
-  fields.redelivery_of.reset();
-  if (!fields.completed_at.has_value()) fields.completed_at = fields.updated_at;
-  Result<std::int64_t> id = InsertDeliveryRow(db, fields, delivery.body);
+  Result<DeliveryRecord> row = store_rows::SyncDeliveryRow(delivery, attempts);
+  if (!row.ok()) return row.error();
+  Result<std::int64_t> id = InsertDeliveryRow(db, row.value(), delivery.body);
   if (!id.ok()) return id.error();
 
   for (const AttemptRecord& attempt : attempts) {
