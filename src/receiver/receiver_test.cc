@@ -40,7 +40,7 @@ TEST(HttpServerThreadTest, KeepsConnectionOpenPastFiveRequests) {
   options.keep_alive_max_requests = 100;
   HttpServerThread server(options);
 
-  // The client's port tells which connection carried each request.
+  // The client's port identifies the connection that carried each request.
   std::mutex mutex;
   std::vector<int> ports;
   for (HttpServerThread* each : {&limited, &server}) {
@@ -58,7 +58,10 @@ TEST(HttpServerThreadTest, KeepsConnectionOpenPastFiveRequests) {
     client.set_keep_alive(true);
     for (int i = 0; i < 20; ++i) {
       auto result = client.Get("/");
-      EXPECT_TRUE(result && result->status == 200);
+      EXPECT_TRUE(result);
+      if (result) {
+        EXPECT_EQ(result->status, 200);
+      }
     }
     std::lock_guard lock(mutex);
     return std::set<int>(ports.begin(), ports.end()).size();

@@ -20,8 +20,8 @@
 namespace herald {
 
 struct DeliveryWorkerOptions {
-  // Threads that send deliveries; each makes one HTTP call at a time and
-  // never waits for the store.
+  // Threads that send deliveries. Each makes one HTTP call at a time and
+  // hands its result to the recorder thread instead of writing it.
   std::size_t workers = 16;
   // How long a claimed delivery stays invisible to other claims. It must
   // exceed the longest webhook timeout, or a slow attempt is sent twice.
@@ -44,11 +44,11 @@ struct DeliveryWorkerOptions {
 // A claimer thread leases due deliveries from the store into a bounded
 // in-memory queue, and OutboxRunner hands freshly stored deliveries to the
 // same queue while it has room. Each worker thread makes one attempt at a
-// time and passes the result to a recorder thread, which writes every
-// finished attempt with its delivery's next state (retry at a later time,
-// succeeded, or failed) in one store transaction per batch. Workers thus
-// never wait for a commit. Retries wait on disk, not in memory, and
-// survive restarts. Thread-safe.
+// time and passes the result to a recorder thread. The recorder writes
+// each batch of finished attempts, with their deliveries' next states
+// (retry at a later time, succeeded, or failed), in one store transaction,
+// so workers do not wait for commits. Retries wait on disk, not in memory,
+// and survive restarts. Thread-safe.
 class DeliveryWorkers final : public DeliveryHandoff {
  public:
   DeliveryWorkers(DeliveryWorkerOptions options, Store& store, const RuntimeHolder& runtime,

@@ -11,8 +11,8 @@
 
 namespace herald {
 
-// Where the outbox sends what it stored: straight to the delivery workers
-// when they have room, saving a claim, or to the store's due list.
+// The destination of what the outbox stored: the delivery workers' queue
+// while it has room, which saves a claim, or else the store's due list.
 class DeliveryHandoff {
  public:
   virtual ~DeliveryHandoff() = default;

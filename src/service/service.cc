@@ -124,10 +124,15 @@ Result<std::unique_ptr<Service>> Service::Create(ServiceOptions options,
   state->transport = transport ? std::move(transport) : MakeCurlTransport();
   Result<std::unique_ptr<Store>> store = OpenStore(options, &state->store_description);
   if (!store.ok()) {
+    // Most store errors already name the file or server; name it once.
+    const std::string& reason = store.error().message;
+    std::string message = "cannot open the store: " + reason;
+    if (reason.find(state->store_description) == std::string::npos) {
+      message = fmt::format("cannot open the store {}: {}", state->store_description, reason);
+    }
     return Error{store.error().code == ErrorCode::kInvalidArgument ? ErrorCode::kInvalidArgument
                                                                    : ErrorCode::kUnavailable,
-                 // Both stores name their file or server in their errors.
-                 "cannot open the store: " + store.error().message};
+                 std::move(message)};
   }
   state->store = std::move(store.value());
   state->log_writer = std::make_unique<DeliveryLogWriter>(*state->store, state->metrics,

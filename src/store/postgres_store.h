@@ -19,8 +19,8 @@
 //
 // Connection loss: a pooled connection that the server closed is opened
 // again at its next use. A call whose connection is lost before COMMIT
-// runs once more on a new connection, because the server rolled it back;
-// a connection lost during COMMIT fails the call with kUnavailable, and
+// runs once more on a new connection, because the server rolled it back.
+// A connection lost during COMMIT fails the call with kUnavailable, and
 // the transaction may or may not have committed.
 
 #include <chrono>
